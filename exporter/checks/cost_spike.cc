@@ -1,0 +1,93 @@
+#include <map>
+
+#include "../check.h"
+#include "../format.h"
+#include "registry.h"
+
+namespace argus {
+namespace {
+
+// An agent spending much more in the last window than its baseline spend per
+// window.
+class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
+ public:
+  std::string_view id() const override { return "cost_spike"; }
+  std::string_view category() const override { return "health"; }
+  std::string_view summary() const override {
+    return "an agent's spend in the last day far exceeds its baseline daily spend";
+  }
+  unsigned tables() const override { return kCosts; }
+  Millis Lookback() const override { return window_ + baseline_; }
+
+  std::vector<Param> Params() override {
+    return {
+        {"window", Param::Kind::kDuration, &window_, "recent period whose spend counts"},
+        {"baseline", Param::Kind::kDuration, &baseline_,
+         "period before the window; its spend per window gives the baseline"},
+        {"min_usd", Param::Kind::kFactor, &min_usd_,
+         "least spend in the window, in USD, that can raise an alert"},
+        {"warning_factor", Param::Kind::kFactor, &warning_factor_,
+         "window spend >= this x baseline spend per window raises a warning"},
+        {"critical_factor", Param::Kind::kFactor, &critical_factor_,
+         "window spend >= this x baseline spend per window raises a critical alert"},
+    };
+  }
+
+  std::vector<GaugeInfo> Gauges() const override {
+    return {{"agent_cost_usd",
+             "The agent's spend in the cost-spike window (current) and its baseline.",
+             {"agent", "window"}}};
+  }
+
+  void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
+    std::map<uint32_t, std::pair<double, double>> by_agent;  // window, baseline
+    const TimeRange window = snap.Window(window_);
+    const TimeRange baseline = snap.Baseline(window_, baseline_);
+    for (const CostEvent& c : snap.costs) {
+      if (window.Contains(c.at)) {
+        by_agent[c.agent].first += c.usd;
+      } else if (baseline.Contains(c.at)) {
+        by_agent[c.agent].second += c.usd;
+      }
+    }
+    const double windows_per_baseline = double(baseline_) / double(window_);
+    for (const auto& [a, spend] : by_agent) {
+      const auto [current, base] = spend;
+      const std::string& agent = snap.agents[a];
+      out->samples.push_back(
+          {"agent_cost_usd", {{"agent", agent}, {"window", "current"}}, current});
+      out->samples.push_back(
+          {"agent_cost_usd", {{"agent", agent}, {"window", "baseline"}}, base});
+      const double mean = base / windows_per_baseline;
+      if (!AtLeast(current, min_usd_) || !AtLeast(current, warning_factor_ * mean)) continue;
+      const bool critical = AtLeast(current, critical_factor_ * mean);
+      Alert alert = NewAlert(*this, snap, agent);
+      alert.severity = critical ? Severity::kCritical : Severity::kWarning;
+      alert.agent = agent;
+      alert.title = "Agent " + agent + " cost spike";
+      alert.message = agent + ": $" + Num(current) + " spent in the last " +
+                      FormatDuration(window_) + " vs a baseline of $" + Num(mean) + " per " +
+                      FormatDuration(window_);
+      alert.value = current;
+      alert.threshold = std::max(min_usd_, warning_factor_ * mean);
+      alert.details = {{"window_usd", Round4(current)},
+                       {"baseline_usd", Round4(base)},
+                       {"baseline_mean_usd", Round4(mean)}};
+      if (mean > 0) alert.details["ratio"] = Round4(current / mean);
+      out->alerts.push_back(std::move(alert));
+    }
+  }
+
+ private:
+  Millis window_ = 24 * kHour;
+  Millis baseline_ = 7 * kDay;
+  double min_usd_ = 5;
+  double warning_factor_ = 2;
+  double critical_factor_ = 4;
+};
+
+}  // namespace
+
+std::unique_ptr<Check> MakeCostSpikeCheck() { return std::make_unique<CostSpikeCheck>(); }
+
+}  // namespace argus

@@ -1,0 +1,109 @@
+#include <algorithm>
+
+#include "../check.h"
+#include "../format.h"
+#include "registry.h"
+
+namespace argus {
+namespace {
+
+// An agent that was active in the last `lookback` (or is expected) and has
+// been silent for `warning_after`: no submission and no cost row.
+class DormantAgentCheck : public CheckBase<DormantAgentCheck> {
+ public:
+  std::string_view id() const override { return "dormant_agent"; }
+  std::string_view category() const override { return "health"; }
+  std::string_view summary() const override {
+    return "an agent active recently (or expected) has had no activity for a while";
+  }
+  unsigned tables() const override { return kSubmissions | kCosts; }
+  Millis Lookback() const override { return lookback_; }
+
+  std::vector<Param> Params() override {
+    return {
+        {"lookback", Param::Kind::kDuration, &lookback_,
+         "agents with any activity in this period are watched"},
+        {"warning_after", Param::Kind::kDuration, &warning_after_,
+         "idle time that raises a warning"},
+        {"critical_after", Param::Kind::kDuration, &critical_after_,
+         "idle time that raises a critical alert"},
+        {"expected_agents", Param::Kind::kNames, &expected_,
+         "agents that must be active; one never seen in the lookback is critical"},
+    };
+  }
+
+  std::vector<GaugeInfo> Gauges() const override {
+    return {
+        {"agent_last_activity_timestamp_seconds",
+         "Time of the agent's latest submission or cost row within the dormancy lookback.",
+         {"agent"}},
+        {"agent_idle_seconds",
+         "Seconds from the agent's latest activity to the evaluation instant.",
+         {"agent"}},
+        {"agent_expected_missing",
+         "1 for an expected agent with no activity in the dormancy lookback.",
+         {"agent"}},
+    };
+  }
+
+  void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
+    const Millis since = snap.now - lookback_;
+    for (uint32_t a = 0; a < snap.agents.size(); ++a) {
+      const auto& last = snap.last_activity[a];
+      if (!last || *last <= since) continue;
+      const std::string& agent = snap.agents[a];
+      const Millis idle = snap.now - *last;
+      out->samples.push_back({"agent_last_activity_timestamp_seconds",
+                              {{"agent", agent}},
+                              static_cast<double>(*last) / kSecond});
+      out->samples.push_back(
+          {"agent_idle_seconds", {{"agent", agent}}, static_cast<double>(idle) / kSecond});
+      if (idle < warning_after_) continue;
+      const bool critical = idle >= critical_after_;
+      Alert alert = NewAlert(*this, snap, agent);
+      alert.severity = critical ? Severity::kCritical : Severity::kWarning;
+      alert.agent = agent;
+      alert.title = "Agent " + agent + " is dormant";
+      alert.message = agent + ": no activity for " + Num(double(idle) / kHour, 1) +
+                      "h (last activity " + FormatTimestamp(*last) + ")";
+      alert.value = double(idle) / kHour;
+      alert.threshold = double(warning_after_) / kHour;
+      alert.details = {{"last_activity", FormatTimestamp(*last)},
+                       {"idle_seconds", idle / kSecond},
+                       {"expected", IsExpected(agent)}};
+      out->alerts.push_back(std::move(alert));
+    }
+    for (const std::string& agent : expected_) {
+      auto index = snap.agents.Find(agent);
+      if (index && snap.last_activity[*index] && *snap.last_activity[*index] > since) {
+        continue;
+      }
+      out->samples.push_back({"agent_expected_missing", {{"agent", agent}}, 1});
+      Alert alert = NewAlert(*this, snap, agent);
+      alert.severity = Severity::kCritical;
+      alert.agent = agent;
+      alert.title = "Expected agent " + agent + " has not been seen";
+      alert.message = agent + ": expected, but no activity in the last " +
+                      FormatDuration(lookback_);
+      alert.threshold = double(lookback_) / kHour;
+      alert.details = {{"last_activity", nullptr}, {"expected", true}};
+      out->alerts.push_back(std::move(alert));
+    }
+  }
+
+ private:
+  bool IsExpected(const std::string& agent) const {
+    return std::find(expected_.begin(), expected_.end(), agent) != expected_.end();
+  }
+
+  Millis lookback_ = 7 * kDay;
+  Millis warning_after_ = 6 * kHour;
+  Millis critical_after_ = 24 * kHour;
+  std::vector<std::string> expected_;
+};
+
+}  // namespace
+
+std::unique_ptr<Check> MakeDormantAgentCheck() { return std::make_unique<DormantAgentCheck>(); }
+
+}  // namespace argus

@@ -1,0 +1,197 @@
+#include "cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <optional>
+
+#include "config.h"
+#include "demo.h"
+#include "engine.h"
+#include "failure_report.h"
+#include "sqlite_source.h"
+
+namespace argus {
+namespace {
+
+constexpr const char* kProgram = "argus_exporter";
+
+Millis WallClock() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Flags every subcommand shares.
+struct CommonFlags {
+  std::string db;
+  std::string config_path;
+  std::string now_text;
+
+  void Add(CLI::App* app, bool with_config = true) {
+    app->add_option("--db", db, "path of the pipeline's SQLite database");
+    if (with_config) app->add_option("--config", config_path, "YAML config file");
+    app->add_option("--now", now_text,
+                    "evaluate as of this instant (ISO-8601 or Unix seconds) instead of the clock");
+  }
+
+  // Loads the config and applies the flags over it.
+  Status Resolve(Config* config, Millis* now) const {
+    if (!config_path.empty()) {
+      if (Status s = LoadConfig(config_path, config); !s.ok()) return s;
+    }
+    if (!db.empty()) config->database = db;
+    *now = WallClock();
+    if (!now_text.empty()) {
+      auto parsed = ParseTimestamp(now_text);
+      if (!parsed) {
+        return Status::Error("--now: '" + now_text +
+                             "' is not a timestamp (ISO-8601 or Unix seconds)");
+      }
+      *now = *parsed;
+    }
+    return Status::Ok();
+  }
+};
+
+int Fail(std::ostream& err, const std::string& message) {
+  err << kProgram << ": " << message << "\n";
+  return kExitUnknown;
+}
+
+void PrintText(const CycleResult& r, std::ostream& out) {
+  const char* state = r.Count(Severity::kCritical)  ? "CRITICAL"
+                      : r.any_check_failed()        ? "UNKNOWN"
+                      : r.Count(Severity::kWarning) ? "WARNING"
+                                                    : "OK";
+  out << "ARGUS " << state << " - " << r.alerts.size() << " alerts ("
+      << r.Count(Severity::kCritical) << " critical, " << r.Count(Severity::kWarning)
+      << " warning, " << r.Count(Severity::kInfo) << " info) at " << FormatTimestamp(r.now)
+      << "\n";
+  for (const Alert& a : r.alerts) {
+    out << SeverityName(a.severity) << "\t" << a.id() << "\t" << a.message << "\n";
+  }
+  for (const CheckRun& run : r.runs) {
+    if (!run.error.empty()) out << "error\t" << run.check << "\t" << run.error << "\n";
+  }
+}
+
+int ExitStatus(const CycleResult& r) {
+  if (r.Count(Severity::kCritical)) return kExitCritical;
+  if (r.any_check_failed()) return kExitUnknown;
+  if (r.Count(Severity::kWarning)) return kExitWarning;
+  return kExitOk;
+}
+
+int RunCheck(const CommonFlags& flags, const std::string& format, std::ostream& out,
+             std::ostream& err) {
+  Config config;
+  Millis now;
+  if (Status s = flags.Resolve(&config, &now); !s.ok()) return Fail(err, s.message());
+  if (config.database.empty()) return Fail(err, "no database: pass --db or set database:");
+  SqliteSource source(config.database, config.sources);
+  const CycleResult result = RunChecks(config, source, now);
+  if (format == "text") {
+    PrintText(result, out);
+  } else {
+    out << CheckBody(result, config, source).dump(2) << "\n";
+  }
+  if (!result.database_ok()) err << kProgram << ": " << result.database_error << "\n";
+  return ExitStatus(result);
+}
+
+int RunReport(const CommonFlags& flags, const std::string& agent, int hours, std::ostream& out,
+              std::ostream& err) {
+  Config config;
+  Millis now;
+  if (Status s = flags.Resolve(&config, &now); !s.ok()) return Fail(err, s.message());
+  if (config.database.empty()) return Fail(err, "no database: pass --db or set database:");
+  SqliteSource source(config.database, config.sources);
+  FailureReportResult r = BuildFailureReport(source, config, agent, hours, now);
+  if (!r.status.ok()) return Fail(err, r.status.message());
+  out << r.report.dump(2) << "\n";
+  return kExitOk;
+}
+
+int RunDemo(const CommonFlags& flags, DemoOptions options, bool no_plants, std::ostream& out,
+            std::ostream& err) {
+  Config config;
+  if (Status s = flags.Resolve(&config, &options.now); !s.ok()) return Fail(err, s.message());
+  if (flags.db.empty()) return Fail(err, "demo: --db PATH is required");
+  options.path = flags.db;
+  options.plants = !no_plants;
+  if (Status s = WriteDemo(options); !s.ok()) return Fail(err, s.message());
+  out << "wrote demo pipeline " << options.path << " (" << options.agents << " agents, "
+      << options.days << " days up to " << FormatTimestamp(options.now) << ")\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{"Argus: watches an AI-agent pipeline's SQLite database, runs seven detections "
+               "and publishes them to Prometheus, Alertmanager and Grafana.",
+               kProgram};
+  app.require_subcommand(0, 1);
+
+  CommonFlags check_flags, report_flags, demo_flags;
+  std::string format = "json";
+  CLI::App* check = app.add_subcommand(
+      "check", "run every check once and print the alerts; exit 0 ok, 1 warning, 2 critical, "
+               "3 could not run");
+  check_flags.Add(check);
+  check->add_option("--format", format, "json (the /check body) or text")
+      ->check(CLI::IsMember({"json", "text"}));
+
+  std::string agent;
+  int hours = 24;
+  CLI::App* report = app.add_subcommand("report", "print one agent's failure report as JSON");
+  report_flags.Add(report);
+  report->add_option("agent", agent, "the agent")->required();
+  report->add_option("--hours", hours, "lookback in hours, 1 to 720")
+      ->check(CLI::Range(kMinReportHours, kMaxReportHours));
+
+  DemoOptions demo_options;
+  bool no_plants = false;
+  CLI::App* demo = app.add_subcommand(
+      "demo", "write a realistic demo pipeline with one planted case of each detection");
+  demo_flags.Add(demo, false);
+  demo->add_option("--agents", demo_options.agents, "agents, at least 6")
+      ->check(CLI::Range(6, 10000));
+  demo->add_option("--days", demo_options.days, "days of history up to --now, at least 8")
+      ->check(CLI::Range(8, 3650));
+  demo->add_option("--rate", demo_options.rate, "submissions per agent per hour")
+      ->check(CLI::Range(0.01, 60.0));
+  demo->add_option("--seed", demo_options.seed, "random seed");
+  demo->add_flag("--no-plants", no_plants, "a healthy pipeline on which no check fires");
+  demo->add_flag("--force", demo_options.force, "replace an existing file");
+
+  CLI::App* config_cmd = app.add_subcommand(
+      "config", "print the default configuration: every key, its default and its meaning");
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) {
+      out << app.help();
+      return kExitOk;
+    }
+    std::string message = e.what();
+    return Fail(err, "error: " + message + " (see --help)");
+  }
+  if (*check) return RunCheck(check_flags, format, out, err);
+  if (*report) return RunReport(report_flags, agent, hours, out, err);
+  if (*demo) return RunDemo(demo_flags, demo_options, no_plants, out, err);
+  if (*config_cmd) {
+    out << DefaultConfigYaml();
+    return kExitOk;
+  }
+  out << app.help();
+  return kExitOk;
+}
+
+}  // namespace argus

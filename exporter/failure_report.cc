@@ -1,0 +1,110 @@
+#include "failure_report.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+
+#include "checks/stuck_loop.h"
+
+namespace argus {
+namespace {
+
+constexpr size_t kRecentRejections = 10;
+
+struct DomainCounts {
+  int reviews = 0, rejections = 0;
+};
+
+double Share(int part, int whole) { return whole ? Round4(double(part) / whole) : 0.0; }
+
+}  // namespace
+
+FailureReportResult BuildFailureReport(PipelineSource& source, const Config& config,
+                                       const std::string& agent, int hours, Millis now) {
+  std::vector<ReviewRow> rows;
+  SkippedRows skipped;
+  Status s = source.ReadReviews({now - hours * kHour, now}, &agent,
+                                [&](const ReviewRow& r) { rows.push_back(r); }, &skipped);
+  if (!s.ok()) return {s, {{"error", s.message()}}};
+  std::sort(rows.begin(), rows.end(), [](const ReviewRow& a, const ReviewRow& b) {
+    return a.reviewed_at != b.reviewed_at ? a.reviewed_at < b.reviewed_at : a.id < b.id;
+  });
+
+  int rejections = 0;
+  std::map<std::string, int> reasons;
+  std::map<std::string, DomainCounts> domains;
+  std::vector<LoopReview> loop;
+  loop.reserve(rows.size());
+  for (const ReviewRow& r : rows) {
+    DomainCounts& d = domains[r.domain];
+    d.reviews += 1;
+    loop.push_back({r.reviewed_at, r.approved, &r.item, &r.domain, &r.reason});
+    if (r.approved) continue;
+    d.rejections += 1;
+    rejections += 1;
+    reasons[r.reason] += 1;
+  }
+  if (rejections == 0) {
+    return {Status::Ok(),
+            {{"agent", agent}, {"status", "no_rejections"}, {"period_hours", hours}}};
+  }
+
+  std::vector<std::pair<std::string, int>> ranked(reasons.begin(), reasons.end());
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  nlohmann::json top = nlohmann::json::array();
+  for (const auto& [reason, count] : ranked) {
+    top.push_back({{"reason", reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(reason)},
+                   {"count", count},
+                   {"share", Share(count, rejections)}});
+  }
+  nlohmann::json by_domain = nlohmann::json::object();
+  for (const auto& [domain, c] : domains) {
+    by_domain[domain] = {{"reviews", c.reviews},
+                         {"rejections", c.rejections},
+                         {"rejection_rate", Share(c.rejections, c.reviews)}};
+  }
+  const Check* stuck_check = config.FindCheck("stuck_loop");
+  const int min_attempts =
+      static_cast<int>(stuck_check ? stuck_check->Value("item_rejections").value_or(3) : 3);
+  nlohmann::json stuck = nlohmann::json::array();
+  for (const StuckItem& item : FindStuckItems(loop, min_attempts)) {
+    stuck.push_back({{"item", item.item},
+                     {"domain", item.domain},
+                     {"attempts", item.attempts},
+                     {"last_reason", item.last_reason},
+                     {"last_rejected_at", FormatTimestamp(item.last_rejected_at)}});
+  }
+  nlohmann::json recent = nlohmann::json::array();
+  Millis first = 0, last = 0;
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+    if (it->approved) continue;
+    if (last == 0) last = it->reviewed_at;
+    first = it->reviewed_at;
+    if (recent.size() < kRecentRejections) {
+      recent.push_back({{"item", it->item},
+                        {"domain", it->domain},
+                        {"reason", it->reason.empty() ? nlohmann::json(nullptr)
+                                                      : nlohmann::json(it->reason)},
+                        {"note", it->note.empty() ? nlohmann::json(nullptr)
+                                                  : nlohmann::json(it->note)},
+                        {"reviewed_at", FormatTimestamp(it->reviewed_at)}});
+    }
+  }
+  nlohmann::json report = {{"agent", agent},
+                           {"status", "rejections"},
+                           {"period_hours", hours},
+                           {"generated_at", FormatTimestamp(now)},
+                           {"total_reviews", rows.size()},
+                           {"total_rejections", rejections},
+                           {"rejection_rate", Share(rejections, static_cast<int>(rows.size()))},
+                           {"top_reasons", std::move(top)},
+                           {"by_domain", std::move(by_domain)},
+                           {"stuck_items", std::move(stuck)},
+                           {"recent_rejections", std::move(recent)},
+                           {"first_rejection_at", FormatTimestamp(first)},
+                           {"last_rejection_at", FormatTimestamp(last)}};
+  return {Status::Ok(), std::move(report)};
+}
+
+}  // namespace argus

@@ -1,0 +1,294 @@
+#include "sqlite_source.h"
+
+#include <sqlite3.h>
+
+#include <memory>
+
+namespace argus {
+namespace {
+
+constexpr int kBusyTimeoutMs = 250;
+// How far a row's timestamp may lag behind the rows before it in id order
+// and still be found by the seek (see SeekFirstId).
+constexpr Millis kSeekSlack = kDay;
+
+std::optional<Millis> ValueTime(sqlite3_value* v) {
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_INTEGER:
+    case SQLITE_FLOAT:
+      return TimestampFromUnixSeconds(sqlite3_value_double(v));
+    case SQLITE_TEXT: {
+      auto* text = reinterpret_cast<const char*>(sqlite3_value_text(v));
+      return ParseTimestamp(std::string_view(text, sqlite3_value_bytes(v)));
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+// argus_keep(timestamp, from, to): 1 inside (from, to], 0 outside, 2 when the
+// timestamp cannot be read (so the row is visited and counted as skipped).
+// Filtering inside SQLite keeps the join to submissions off rows outside the
+// window.
+void KeepFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto t = ValueTime(argv[0]);
+  if (!t) {
+    sqlite3_result_int(ctx, 2);
+    return;
+  }
+  TimeRange range{sqlite3_value_int64(argv[1]), sqlite3_value_int64(argv[2])};
+  sqlite3_result_int(ctx, range.Contains(*t) ? 1 : 0);
+}
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using Db = std::unique_ptr<sqlite3, DbCloser>;
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+Status DbError(sqlite3* db, const std::string& path, const std::string& what) {
+  return Status::Error("database " + path + ": " + what + ": " +
+                       (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+Status Open(const std::string& path, Db* out) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  Db db(raw);
+  if (rc != SQLITE_OK) return DbError(raw, path, "cannot open");
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  // query_only refuses any write even if a source query tried one.
+  sqlite3_exec(raw, "PRAGMA query_only = 1", nullptr, nullptr, nullptr);
+  sqlite3_create_function(raw, "argus_keep", 3,
+                          SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+                          nullptr, KeepFunction, nullptr, nullptr);
+  *out = std::move(db);
+  return Status::Ok();
+}
+
+Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stmt* out) {
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()), 0, &raw, &tail);
+  Stmt stmt(raw);
+  if (rc != SQLITE_OK) return DbError(db, path, "cannot prepare query");
+  if (!stmt) return Status::Error("database " + path + ": empty query");
+  if (!sqlite3_stmt_readonly(raw)) {
+    return Status::Error("database " + path + ": a source query must only read");
+  }
+  *out = std::move(stmt);
+  return Status::Ok();
+}
+
+std::string ColumnText(sqlite3_stmt* s, int col) {
+  auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
+  return text ? std::string(text, sqlite3_column_bytes(s, col)) : std::string();
+}
+
+std::optional<Millis> ColumnTime(sqlite3_stmt* s, int col) {
+  return ValueTime(sqlite3_column_value(s, col));
+}
+
+// Opens the database, prepares `sql`, binds the range (and `agent` as ?3),
+// and calls `row` for each result row. A source query is wrapped as a
+// subquery, so it can only ever be one SELECT.
+// The first id worth reading in `table`, whose rows carry their time in
+// `column`: ids of an append-only log grow with time, so a binary search over
+// the primary key finds where (range.from - kSeekSlack) begins in about 20
+// index probes instead of a scan of the whole history. Rows may be out of
+// order by up to kSeekSlack. Returns 0 (read everything) when a probe meets
+// a timestamp it cannot read.
+int64_t SeekFirstId(sqlite3* db, const char* table, const char* column, Millis from) {
+  const std::string sql = std::string("SELECT id, ") + column + " FROM " + table +
+                          " WHERE id >= ?1 ORDER BY id LIMIT 1";
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) return 0;
+  Stmt stmt(raw);
+  // The row at or after `id`: its id and time, or nothing past the end.
+  auto probe = [&](int64_t id, int64_t* found, std::optional<Millis>* at) {
+    sqlite3_reset(raw);
+    sqlite3_bind_int64(raw, 1, id);
+    if (sqlite3_step(raw) != SQLITE_ROW) return false;
+    *found = sqlite3_column_int64(raw, 0);
+    *at = ColumnTime(raw, 1);
+    return true;
+  };
+  const Millis target = from - kSeekSlack;
+  int64_t lo = 0, hi = INT64_MAX / 2;  // the answer lies in (lo, hi]
+  if (sqlite3_prepare_v2(db, (std::string("SELECT max(id) FROM ") + table).c_str(), -1, &raw,
+                         nullptr) == SQLITE_OK) {
+    Stmt max_stmt(raw);
+    if (sqlite3_step(raw) == SQLITE_ROW) hi = sqlite3_column_int64(raw, 0) + 1;
+  }
+  raw = stmt.get();
+  while (hi - lo > 1) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    int64_t found;
+    std::optional<Millis> at;
+    if (!probe(mid, &found, &at)) {
+      hi = mid;
+      continue;
+    }
+    if (!at) return 0;
+    if (*at > target) {
+      hi = mid;
+    } else {
+      lo = found;
+    }
+  }
+  return lo;
+}
+
+template <typename RowFn>
+Status Run(const std::string& path, const std::string& sql, const TimeRange& range,
+           const std::string* agent, RowFn row, const char* seek_table = nullptr,
+           const char* seek_column = nullptr) {
+  Db db;
+  if (Status s = Open(path, &db); !s.ok()) return s;
+  Stmt stmt;
+  if (Status s = Prepare(db.get(), path, sql, &stmt); !s.ok()) return s;
+  // Seeking and reading share one read transaction, so the file cannot
+  // change between them.
+  sqlite3_exec(db.get(), "BEGIN", nullptr, nullptr, nullptr);
+  const int64_t first_id =
+      seek_table ? SeekFirstId(db.get(), seek_table, seek_column, range.from) : 0;
+  sqlite3_bind_int64(stmt.get(), 1, range.from);
+  sqlite3_bind_int64(stmt.get(), 2, range.to);
+  sqlite3_bind_int64(stmt.get(), 4, first_id);
+  if (agent) {
+    sqlite3_bind_text(stmt.get(), 3, agent->data(), static_cast<int>(agent->size()),
+                      SQLITE_TRANSIENT);
+  }
+  int rc;
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) row(stmt.get());
+  if (rc != SQLITE_DONE) return DbError(db.get(), path, "read failed");
+  sqlite3_exec(db.get(), "COMMIT", nullptr, nullptr, nullptr);
+  return Status::Ok();
+}
+
+// The table to seek in, when `query` is the reference schema's own (a
+// custom source query may not be ordered by time at all: it is scanned).
+const char* Seekable(const std::string& query, const std::string& reference,
+                     const char* table) {
+  return query == reference ? table : nullptr;
+}
+
+std::string Wrap(const std::string& query) {
+  // A trailing semicolon is common in hand-written queries; the subquery
+  // cannot hold one.
+  std::string q = query;
+  while (!q.empty() && (q.back() == ';' || q.back() == ' ' || q.back() == '\n' ||
+                        q.back() == '\t' || q.back() == '\r')) {
+    q.pop_back();
+  }
+  return "(" + q + "\n)";
+}
+
+}  // namespace
+
+SqliteSource::SqliteSource(std::string path, SourceQueries queries)
+    : path_(std::move(path)), queries_(std::move(queries)) {}
+
+Status SqliteSource::Validate() {
+  Db db;
+  if (Status s = Open(path_, &db); !s.ok()) return s;
+  const std::pair<const char*, std::string> checks[] = {
+      {"submissions", "SELECT id, created_at, agent, domain, item FROM " +
+                          Wrap(queries_.submissions) + " LIMIT 0"},
+      {"reviews", "SELECT id, submission_id, reviewed_at, verdict, reason, score, note FROM " +
+                      Wrap(queries_.reviews) + " LIMIT 0"},
+      {"costs", "SELECT id, incurred_at, agent, model, usd FROM " + Wrap(queries_.costs) +
+                    " LIMIT 0"},
+  };
+  for (const auto& [table, sql] : checks) {
+    Stmt stmt;
+    if (Status s = Prepare(db.get(), path_, sql, &stmt); !s.ok()) {
+      return Status::Error(s.message() + " (source '" + table + "')");
+    }
+    if (sqlite3_step(stmt.get()) != SQLITE_DONE) {
+      return DbError(db.get(), path_, std::string("source '") + table + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+Status SqliteSource::ReadSubmissions(const TimeRange& range,
+                                     const std::function<void(const SubmissionRow&)>& visit,
+                                     SkippedRows* skipped) {
+  const std::string sql = "SELECT s.id, s.created_at, s.agent, s.domain FROM " +
+                          Wrap(queries_.submissions) +
+                          " AS s WHERE argus_keep(s.created_at, ?1, ?2) != 0 AND s.id >= ?4";
+  SubmissionRow r;
+  return Run(path_, sql, range, nullptr, [&](sqlite3_stmt* s) {
+    auto t = ColumnTime(s, 1);
+    if (!t) {
+      ++skipped->submissions;
+      return;
+    }
+    r.id = sqlite3_column_int64(s, 0);
+    r.created_at = *t;
+    r.agent = ColumnText(s, 2);
+    r.domain = ColumnText(s, 3);
+    visit(r);
+  }, Seekable(queries_.submissions, SourceQueries().submissions, "submissions"), "created_at");
+}
+
+Status SqliteSource::ReadReviews(const TimeRange& range, const std::string* agent,
+                                 const std::function<void(const ReviewRow&)>& visit,
+                                 SkippedRows* skipped) {
+  std::string sql =
+      "SELECT r.id, r.reviewed_at, r.verdict, r.reason, r.score, r.note, s.agent, s.domain, "
+      "s.item FROM " +
+      Wrap(queries_.reviews) + " AS r JOIN " + Wrap(queries_.submissions) +
+      " AS s ON s.id = r.submission_id WHERE argus_keep(r.reviewed_at, ?1, ?2) != 0 AND "
+      "r.id >= ?4";
+  if (agent) sql += " AND s.agent = ?3";
+  ReviewRow r;
+  return Run(path_, sql, range, agent, [&](sqlite3_stmt* s) {
+    auto t = ColumnTime(s, 1);
+    std::string verdict = ColumnText(s, 2);
+    if (!t || (verdict != "approved" && verdict != "rejected")) {
+      ++skipped->reviews;
+      return;
+    }
+    r.id = sqlite3_column_int64(s, 0);
+    r.reviewed_at = *t;
+    r.approved = verdict == "approved";
+    r.reason = ColumnText(s, 3);
+    r.score.reset();
+    if (sqlite3_column_type(s, 4) != SQLITE_NULL) r.score = sqlite3_column_double(s, 4);
+    r.note = ColumnText(s, 5);
+    r.agent = ColumnText(s, 6);
+    r.domain = ColumnText(s, 7);
+    r.item = ColumnText(s, 8);
+    visit(r);
+  }, Seekable(queries_.reviews, SourceQueries().reviews, "reviews"), "reviewed_at");
+}
+
+Status SqliteSource::ReadCosts(const TimeRange& range,
+                               const std::function<void(const CostRow&)>& visit,
+                               SkippedRows* skipped) {
+  const std::string sql = "SELECT c.id, c.incurred_at, c.agent, c.model, c.usd FROM " +
+                          Wrap(queries_.costs) +
+                          " AS c WHERE argus_keep(c.incurred_at, ?1, ?2) != 0 AND c.id >= ?4";
+  CostRow r;
+  return Run(path_, sql, range, nullptr, [&](sqlite3_stmt* s) {
+    auto t = ColumnTime(s, 1);
+    if (!t) {
+      ++skipped->costs;
+      return;
+    }
+    r.id = sqlite3_column_int64(s, 0);
+    r.incurred_at = *t;
+    r.agent = ColumnText(s, 2);
+    r.model = ColumnText(s, 3);
+    r.usd = sqlite3_column_double(s, 4);
+    visit(r);
+  }, Seekable(queries_.costs, SourceQueries().costs, "costs"), "incurred_at");
+}
+
+}  // namespace argus

@@ -1,0 +1,53 @@
+#ifndef ARGUS_SQLITE_SOURCE_H_
+#define ARGUS_SQLITE_SOURCE_H_
+
+#include <string>
+
+#include "source.h"
+
+namespace argus {
+
+// The SQL each table is read through. The defaults read the reference
+// schema; a pipeline with other names replaces a table by a query returning
+// the same columns (config key `sources:`).
+struct SourceQueries {
+  std::string submissions = "SELECT id, created_at, agent, domain, item FROM submissions";
+  std::string reviews =
+      "SELECT id, submission_id, reviewed_at, verdict, reason, score, note FROM reviews";
+  std::string costs =
+      "SELECT id, incurred_at, agent, model, usd, input_tokens, output_tokens FROM costs";
+};
+
+// Reads the pipeline's SQLite database, strictly read-only: every read opens
+// the file with SQLITE_OPEN_READONLY and PRAGMA query_only, runs one short
+// statement and closes it again, so a replaced or repaired file is picked up
+// by the next read and no lock outlives a read. Thread-compatible: one
+// SqliteSource per thread.
+class SqliteSource : public PipelineSource {
+ public:
+  SqliteSource(std::string path, SourceQueries queries);
+
+  Status ReadSubmissions(const TimeRange& range,
+                         const std::function<void(const SubmissionRow&)>& visit,
+                         SkippedRows* skipped) override;
+  Status ReadReviews(const TimeRange& range, const std::string* agent,
+                     const std::function<void(const ReviewRow&)>& visit,
+                     SkippedRows* skipped) override;
+  Status ReadCosts(const TimeRange& range,
+                   const std::function<void(const CostRow&)>& visit,
+                   SkippedRows* skipped) override;
+
+  // Opens the database and prepares every source query once, so that a
+  // misspelt table or column is reported before the first cycle.
+  Status Validate();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  SourceQueries queries_;
+};
+
+}  // namespace argus
+
+#endif  // ARGUS_SQLITE_SOURCE_H_

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what Argus needs from Debian 12's archive; installs nothing that
+# is already there, downloads nothing else.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
+  libcli11-dev libgtest-dev sqlite3 util-linux time
+)
+packages+=("$@")
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

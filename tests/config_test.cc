@@ -1,0 +1,200 @@
+#include "config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace argus {
+namespace {
+
+std::string Error(const std::string& yaml) {
+  Config config;
+  Status s = ParseConfig(yaml, &config);
+  return s.ok() ? "" : s.message();
+}
+
+TEST(Config, DefaultsAreTheSpecs) {
+  Config c;
+  EXPECT_EQ(c.interval, 60 * kSecond);
+  EXPECT_EQ(c.listen_address, ":27487");
+  EXPECT_EQ(c.FindCheck("dormant_agent")->Value("warning_after"), 6 * kHour);
+  EXPECT_EQ(c.FindCheck("quality_regression")->Value("warning_drop"), 0.2);
+  EXPECT_EQ(c.FindCheck("throughput_anomaly")->Value("min_baseline_mean"), 6);
+  EXPECT_EQ(c.FindCheck("rejection_spike")->Value("critical_factor"), 6);
+  EXPECT_EQ(c.FindCheck("stuck_loop")->Value("streak_critical"), 8);
+  EXPECT_EQ(c.FindCheck("cost_spike")->Value("min_usd"), 5);
+  EXPECT_EQ(c.FindCheck("domain_rejection_pattern")->Value("critical_ratio"), 0.8);
+  EXPECT_EQ(c.Lookback(), 8 * kDay);  // quality and cost: 24h window + 7d baseline
+  EXPECT_EQ(c.checks.size(), 7u);
+}
+
+TEST(Config, AppliesEveryKindOfSetting) {
+  Config c;
+  Status s = ParseConfig(R"(
+database: /var/lib/pipeline.db
+interval: 30s
+listen_address: 127.0.0.1:9999
+top_reasons: 5
+sources:
+  reviews: SELECT id, sub AS submission_id, t AS reviewed_at, v AS verdict, r AS reason, NULL AS score, NULL AS note FROM verdicts;
+checks:
+  stuck_loop:
+    item_rejections: 4
+    window: 12h
+  dormant_agent:
+    expected_agents: [rio, ada]
+  cost_spike:
+    enabled: false
+)",
+                         &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.database, "/var/lib/pipeline.db");
+  EXPECT_EQ(c.interval, 30 * kSecond);
+  EXPECT_EQ(c.listen_address, "127.0.0.1:9999");
+  EXPECT_EQ(c.top_reasons, 5);
+  EXPECT_NE(c.sources.reviews.find("FROM verdicts"), std::string::npos);
+  EXPECT_EQ(c.FindCheck("stuck_loop")->Value("item_rejections"), 4);
+  EXPECT_EQ(c.FindCheck("stuck_loop")->Value("window"), 12 * kHour);
+  EXPECT_FALSE(c.FindCheck("cost_spike")->enabled);
+}
+
+TEST(Config, CloneIsIndependent) {
+  Config a;
+  ASSERT_TRUE(ParseConfig("checks:\n  stuck_loop:\n    streak: 6\n", &a).ok());
+  Config b = a.Clone();
+  ASSERT_TRUE(ParseConfig("checks:\n  stuck_loop:\n    streak: 7\n", &b).ok());
+  EXPECT_EQ(a.FindCheck("stuck_loop")->Value("streak"), 6);
+  EXPECT_EQ(b.FindCheck("stuck_loop")->Value("streak"), 7);
+}
+
+TEST(Config, EmptyFileKeepsDefaults) { EXPECT_EQ(Error(""), ""); }
+
+TEST(Config, RefusesMalformedYaml) {
+  EXPECT_NE(Error("checks: [unclosed\n").find("malformed YAML at line"), std::string::npos);
+  EXPECT_NE(Error("a: b\n  c: d\n: :\n").find("config:"), std::string::npos);
+}
+
+TEST(Config, RefusesATopLevelThatIsNotAMap) {
+  EXPECT_EQ(Error("- a\n- b\n"), "config: the top level must be a map of settings");
+}
+
+TEST(Config, NamesTheUnknownKeyAndItsLine) {
+  EXPECT_EQ(Error("interval: 30s\nintreval: 5s\n"), "config: intreval (line 2): unknown key");
+  EXPECT_EQ(Error("checks:\n  stuck_loop:\n    streek: 5\n"),
+            "config: checks.stuck_loop.streek (line 3): unknown key");
+  EXPECT_EQ(Error("checks:\n  stuck_loops: {}\n"),
+            "config: checks.stuck_loops (line 2): unknown check");
+  EXPECT_EQ(Error("sources:\n  verdicts: SELECT 1\n"),
+            "config: sources.verdicts (line 2): unknown table (submissions, reviews or costs)");
+}
+
+TEST(Config, RefusesWrongTypes) {
+  EXPECT_EQ(Error("checks:\n  stuck_loop:\n    streak: five\n"),
+            "config: checks.stuck_loop.streak (line 3): must be a number, not 'five'");
+  EXPECT_EQ(Error("checks:\n  stuck_loop:\n    streak: [5]\n"),
+            "config: checks.stuck_loop.streak (line 3): must be a single value");
+  EXPECT_EQ(Error("checks:\n  stuck_loop:\n    streak: 2.5\n"),
+            "config: checks.stuck_loop.streak (line 3): must be a whole number >= 0");
+  EXPECT_EQ(Error("checks:\n  cost_spike:\n    enabled: maybe\n"),
+            "config: checks.cost_spike.enabled (line 3): must be true or false, not 'maybe'");
+  EXPECT_EQ(Error("checks:\n  dormant_agent:\n    expected_agents: rio\n"),
+            "config: checks.dormant_agent.expected_agents (line 3): must be a list of names");
+  EXPECT_EQ(Error("checks: 5\n"), "config: checks (line 1): must be a map of check id to settings");
+  EXPECT_EQ(Error("top_reasons: 0\n"),
+            "config: top_reasons (line 1): must be a whole number from 1 to 1000");
+}
+
+TEST(Config, RefusesNegativeOrZeroWindows) {
+  EXPECT_EQ(Error("checks:\n  quality_regression:\n    window: -24h\n"),
+            "config: checks.quality_regression.window (line 3): must be a positive duration "
+            "such as 90s, 6h or 7d, not '-24h'");
+  EXPECT_NE(Error("interval: 0s\n").find("interval (line 1): must be a positive duration"),
+            std::string::npos);
+  EXPECT_NE(Error("interval: soon\n").find("interval (line 1)"), std::string::npos);
+}
+
+TEST(Config, RefusesRatiosOutsideZeroToOne) {
+  EXPECT_EQ(Error("checks:\n  quality_regression:\n    warning_drop: 1.5\n"),
+            "config: checks.quality_regression.warning_drop (line 3): must be a ratio between "
+            "0 and 1");
+  EXPECT_EQ(Error("checks:\n  domain_rejection_pattern:\n    top_reason_share: -0.1\n"),
+            "config: checks.domain_rejection_pattern.top_reason_share (line 3): must be a ratio "
+            "between 0 and 1");
+  EXPECT_EQ(Error("checks:\n  cost_spike:\n    min_usd: -5\n"),
+            "config: checks.cost_spike.min_usd (line 3): must not be negative");
+}
+
+TEST(Config, RefusesCriticalBelowWarning) {
+  EXPECT_EQ(Error("checks:\n  stuck_loop:\n    streak: 9\n"),
+            "config: checks.stuck_loop.streak_critical (line 3): must not be smaller than streak");
+  EXPECT_NE(Error("checks:\n  dormant_agent:\n    warning_after: 2d\n").find(
+                "critical_after (line 3): must not be shorter than warning_after"),
+            std::string::npos);
+}
+
+TEST(Config, ThroughputBaselineMustBeWholeBuckets) {
+  EXPECT_NE(Error("checks:\n  throughput_anomaly:\n    window: 5h\n")
+                .find("checks.throughput_anomaly.baseline (line 3): must be a whole multiple"),
+            std::string::npos);
+  EXPECT_EQ(Error("checks:\n  throughput_anomaly:\n    window: 4h\n"), "");
+}
+
+TEST(Config, RefusesAnEmptySourceQuery) {
+  EXPECT_EQ(Error("sources:\n  costs: ';'\n"),
+            "config: sources.costs (line 2): must be a SELECT query");
+}
+
+TEST(LoadConfig, NamesTheFile) {
+  Config c;
+  Status s = LoadConfig("/nonexistent/argus.yml", &c);
+  EXPECT_EQ(s.message(), "config /nonexistent/argus.yml: cannot be read");
+  const std::string path = ::testing::TempDir() + "/argus_bad.yml";
+  std::ofstream(path) << "interval: 30s\nbogus: 1\n";
+  s = LoadConfig(path, &c);
+  EXPECT_EQ(s.message(), path + ": config: bogus (line 2): unknown key");
+}
+
+}  // namespace
+}  // namespace argus
+
+namespace argus {
+namespace {
+
+TEST(DefaultConfigYaml, ReadsBackAsTheDefaults) {
+  Config c;
+  Status s = ParseConfig(DefaultConfigYaml(), &c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  Config defaults;
+  for (size_t i = 0; i < c.checks.size(); ++i) {
+    for (const Param& p : defaults.checks[i]->Params()) {
+      if (std::holds_alternative<std::vector<std::string>*>(p.target)) continue;
+      EXPECT_EQ(c.checks[i]->Value(p.key), defaults.checks[i]->Value(p.key)) << p.key;
+    }
+  }
+  EXPECT_EQ(c.sources.reviews, defaults.sources.reviews);
+}
+
+TEST(DefaultConfigYaml, IsTheShippedExample) {
+  std::ifstream in(std::string(ARGUS_SOURCE_DIR) + "/docs/argus.yml");
+  std::ostringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), DefaultConfigYaml())
+      << "docs/argus.yml is stale: regenerate it with `argus_exporter config > docs/argus.yml`";
+}
+
+TEST(DefaultConfigYaml, DocumentsEveryKey) {
+  std::ifstream in(std::string(ARGUS_SOURCE_DIR) + "/docs/configuration.md");
+  std::ostringstream text;
+  text << in.rdbuf();
+  Config c;
+  for (auto& check : c.checks) {
+    EXPECT_NE(text.str().find("`" + std::string(check->id()) + "`"), std::string::npos) << check->id();
+    for (const Param& p : check->Params()) {
+      EXPECT_NE(text.str().find("`" + p.key + "`"), std::string::npos) << check->id() << "." << p.key;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace argus

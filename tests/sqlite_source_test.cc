@@ -1,0 +1,226 @@
+// The SQLite reader against real files: read-only, never changes a byte,
+// honours source queries, and fails cleanly on bad files.
+#include "sqlite_source.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "demo.h"
+#include "engine.h"
+#include "failure_report.h"
+#include "test_pipeline.h"
+
+namespace argus::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void Exec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+class SqliteSourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) /
+           ("argus_sqlite_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = (dir_ / "pipeline.db").string();
+  }
+  void TearDown() override {
+    fs::permissions(dir_, fs::perms::owner_all);
+    fs::remove_all(dir_);
+  }
+  void Demo(bool plants = true) {
+    DemoOptions o;
+    o.path = path_;
+    o.now = kNow;
+    o.plants = plants;
+    Status s = WriteDemo(o);
+    ASSERT_TRUE(s.ok()) << s.message();
+  }
+  CycleResult Check(const Config& config = Config()) {
+    SqliteSource source(path_, config.sources);
+    return RunChecks(config, source, kNow);
+  }
+
+  fs::path dir_;
+  std::string path_;
+};
+
+TEST_F(SqliteSourceTest, DemoPlantsExactlyOneCaseOfEachDetection) {
+  Demo();
+  CycleResult r = Check();
+  ASSERT_TRUE(r.database_ok()) << r.database_error;
+  std::set<std::string> checks;
+  for (const Alert& a : r.alerts) checks.insert(a.check);
+  EXPECT_EQ(r.alerts.size(), 7u);
+  EXPECT_EQ(checks.size(), 7u);
+  EXPECT_EQ(r.skipped.reviews + r.skipped.submissions + r.skipped.costs, 0);
+}
+
+TEST_F(SqliteSourceTest, DemoWithoutPlantsRaisesNothing) {
+  Demo(false);
+  CycleResult r = Check();
+  ASSERT_TRUE(r.database_ok()) << r.database_error;
+  EXPECT_TRUE(r.alerts.empty()) << AlertToJson(r.alerts.front()).dump();
+  EXPECT_GT(r.samples.size(), 50u);
+}
+
+TEST_F(SqliteSourceTest, DemoRefusesToOverwriteWithoutForce) {
+  Demo();
+  DemoOptions o;
+  o.path = path_;
+  o.now = kNow;
+  EXPECT_NE(WriteDemo(o).message().find("exists; pass --force"), std::string::npos);
+}
+
+TEST_F(SqliteSourceTest, NeverChangesTheDatabaseFile) {
+  Demo();
+  const std::string before = Bytes(path_);
+  const auto mtime = fs::last_write_time(path_);
+  Config config;
+  SqliteSource source(path_, config.sources);
+  RunChecks(config, source, kNow);
+  CheckBody(RunChecks(config, source, kNow), config, source);
+  BuildFailureReport(source, config, "dax", 720, kNow);
+  BuildFailureReport(source, config, "nobody'; DROP TABLE reviews; --", 24, kNow);
+  EXPECT_TRUE(source.Validate().ok());
+  EXPECT_EQ(Bytes(path_), before);
+  EXPECT_EQ(fs::last_write_time(path_), mtime);
+  EXPECT_FALSE(fs::exists(path_ + "-journal"));
+  EXPECT_FALSE(fs::exists(path_ + "-wal"));
+}
+
+TEST_F(SqliteSourceTest, ReadsWhenTheFileAndFolderAreReadOnly) {
+  Demo();
+  const std::string before = Bytes(path_);
+  fs::permissions(path_, fs::perms::owner_read);
+  fs::permissions(dir_, fs::perms::owner_read | fs::perms::owner_exec);
+  CycleResult r = Check();
+  EXPECT_TRUE(r.database_ok()) << r.database_error;
+  EXPECT_EQ(r.alerts.size(), 7u);
+  EXPECT_EQ(Bytes(path_), before);
+}
+
+TEST_F(SqliteSourceTest, AMissingFileIsAnErrorNotACrash) {
+  CycleResult r = Check();
+  EXPECT_FALSE(r.database_ok());
+  EXPECT_NE(r.database_error.find("cannot open"), std::string::npos) << r.database_error;
+  EXPECT_TRUE(r.any_check_failed());
+  EXPECT_FALSE(fs::exists(path_)) << "a read must never create the file";
+}
+
+TEST_F(SqliteSourceTest, ACorruptFileIsAnError) {
+  std::ofstream(path_) << std::string(8192, 'x');
+  const std::string before = Bytes(path_);
+  CycleResult r = Check();
+  EXPECT_FALSE(r.database_ok());
+  EXPECT_NE(r.database_error.find("not a database"), std::string::npos) << r.database_error;
+  EXPECT_EQ(Bytes(path_), before);
+}
+
+TEST_F(SqliteSourceTest, AFileWithoutTheTablesIsAnError) {
+  Exec(path_, "CREATE TABLE other (x)");
+  CycleResult r = Check();
+  EXPECT_FALSE(r.database_ok());
+  EXPECT_NE(r.database_error.find("no such table"), std::string::npos) << r.database_error;
+  SqliteSource source(path_, SourceQueries());
+  EXPECT_FALSE(source.Validate().ok());
+}
+
+TEST_F(SqliteSourceTest, SourceQueriesMapAnotherSchema) {
+  Exec(path_, R"(
+    CREATE TABLE work (wid INTEGER PRIMARY KEY, at INTEGER, who TEXT, area TEXT, thing TEXT);
+    CREATE TABLE verdicts (vid INTEGER PRIMARY KEY, wid INTEGER, at TEXT, ok INTEGER, why TEXT);
+    CREATE TABLE spend (sid INTEGER PRIMARY KEY, at REAL, who TEXT, dollars REAL);
+  )");
+  // rio: the same item rejected 3 times in the last 6h.
+  std::string sql;
+  for (int i = 0; i < 3; ++i) {
+    const Millis t = kNow - (3 - i) * kHour;
+    sql += "INSERT INTO work VALUES (" + std::to_string(i + 1) + ", " + std::to_string(t / 1000) +
+           ", 'rio', 'health', 'claim-1');";
+    sql += "INSERT INTO verdicts VALUES (" + std::to_string(i + 1) + ", " + std::to_string(i + 1) +
+           ", '" + FormatTimestamp(t + kMinute) + "', 0, 'missing_evidence');";
+  }
+  sql += "INSERT INTO spend VALUES (1, " + std::to_string(kNow / 1000 - 60) + ", 'rio', 0.5);";
+  Exec(path_, sql);
+  Config config = With(R"(
+sources:
+  submissions: SELECT wid AS id, at AS created_at, who AS agent, area AS domain, thing AS item FROM work
+  reviews: >
+    SELECT vid AS id, wid AS submission_id, at AS reviewed_at,
+           CASE ok WHEN 1 THEN 'approved' ELSE 'rejected' END AS verdict,
+           why AS reason, NULL AS score, NULL AS note FROM verdicts;
+  costs: SELECT sid AS id, at AS incurred_at, who AS agent, NULL AS model, dollars AS usd FROM spend
+)");
+  SqliteSource source(path_, config.sources);
+  ASSERT_TRUE(source.Validate().ok()) << source.Validate().message();
+  CycleResult r = RunChecks(config, source, kNow);
+  ASSERT_TRUE(r.database_ok()) << r.database_error;
+  ASSERT_EQ(r.alerts.size(), 1u);
+  EXPECT_EQ(r.alerts[0].id(), "stuck_loop:rio");
+}
+
+TEST_F(SqliteSourceTest, ASourceQueryThatWritesIsRefused) {
+  Demo();
+  Config config = With("sources:\n  costs: DELETE FROM costs RETURNING *\n");
+  SqliteSource source(path_, config.sources);
+  EXPECT_FALSE(source.Validate().ok());
+  const std::string before = Bytes(path_);
+  CycleResult r = RunChecks(config, source, kNow);
+  EXPECT_FALSE(r.database_ok());
+  EXPECT_EQ(Bytes(path_), before);
+}
+
+TEST_F(SqliteSourceTest, SeekFindsRowsInTheWindowOfALongHistory) {
+  // 400 days of one review a day, then a stuck item: the seek must land
+  // before the window and miss nothing inside it.
+  Exec(path_, std::string(R"(
+    CREATE TABLE submissions (id INTEGER PRIMARY KEY, created_at TEXT, agent TEXT, domain TEXT, item TEXT);
+    CREATE TABLE reviews (id INTEGER PRIMARY KEY, submission_id INTEGER, reviewed_at TEXT, verdict TEXT, reason TEXT, score REAL, note TEXT);
+    CREATE TABLE costs (id INTEGER PRIMARY KEY, incurred_at TEXT, agent TEXT, model TEXT, usd REAL, input_tokens INTEGER, output_tokens INTEGER);
+  )"));
+  std::string sql = "BEGIN;";
+  int id = 0;
+  for (int d = 400; d >= 1; --d) {
+    ++id;
+    sql += "INSERT INTO submissions VALUES (" + std::to_string(id) + ", '" + Ago(d * kDay) + "', 'rio', 'h', 'i" + std::to_string(id) + "');";
+    sql += "INSERT INTO reviews VALUES (" + std::to_string(id) + ", " + std::to_string(id) + ", '" + Ago(d * kDay - kMinute) + "', 'approved', NULL, NULL, NULL);";
+  }
+  for (int i = 0; i < 3; ++i) {
+    ++id;
+    sql += "INSERT INTO submissions VALUES (" + std::to_string(id) + ", '" + Ago((5 - i) * kHour) + "', 'rio', 'h', 'claim-9');";
+    sql += "INSERT INTO reviews VALUES (" + std::to_string(id) + ", " + std::to_string(id) + ", '" + Ago((5 - i) * kHour - kMinute) + "', 'rejected', 'x', NULL, NULL);";
+  }
+  sql += "COMMIT;";
+  Exec(path_, sql);
+  CycleResult r = Check();
+  ASSERT_TRUE(r.database_ok()) << r.database_error;
+  ASSERT_EQ(r.alerts.size(), 1u);
+  EXPECT_EQ(r.alerts[0].id(), "stuck_loop:rio");
+  EXPECT_EQ(SampleValue(r, "agent_reviews", {{"agent", "rio"}, {"window", "baseline"}}), 7);
+}
+
+}  // namespace
+}  // namespace argus::testing
