@@ -5,10 +5,16 @@
 #include <chrono>
 #include <optional>
 
+#include <csignal>
+#include <pthread.h>
+
 #include "config.h"
 #include "demo.h"
 #include "engine.h"
+#include "exporter.h"
 #include "failure_report.h"
+#include "http_server.h"
+#include "log.h"
 #include "sqlite_source.h"
 
 namespace argus {
@@ -126,6 +132,68 @@ int RunDemo(const CommonFlags& flags, DemoOptions options, bool no_plants, std::
   return kExitOk;
 }
 
+struct ServeFlags {
+  std::string listen_address;
+  std::string interval;
+  std::string log_level = "info";
+};
+
+int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& err) {
+  Config config;
+  Millis now;
+  if (Status s = flags.Resolve(&config, &now); !s.ok()) return Fail(err, s.message());
+  if (config.database.empty()) return Fail(err, "no database: pass --db or set database:");
+  if (!serve.listen_address.empty()) config.listen_address = serve.listen_address;
+  if (!serve.interval.empty()) {
+    auto interval = ParseDuration(serve.interval);
+    if (!interval || *interval < kSecond) {
+      return Fail(err, "--interval: '" + serve.interval + "' is not a duration of 1s or more");
+    }
+    config.interval = *interval;
+  }
+  auto level = ParseLogLevel(serve.log_level);
+  if (!level) return Fail(err, "--log.level: must be debug, info, warn or error");
+  Logger log(err, *level);
+
+  auto source = std::make_unique<SqliteSource>(config.database, config.sources);
+  if (Status s = source->Validate(); !s.ok()) {
+    log.Error("database not readable yet; serving anyway and retrying every cycle",
+              {{"err", s.message()}});
+  }
+  // Signals are taken by this thread alone (sigwait below), never by the
+  // server's or the loop's threads.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, sig);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  const std::string listen = config.listen_address;
+  const std::string db = config.database;
+  const Millis interval = config.interval;
+  std::optional<Millis> fixed_now;
+  if (!flags.now_text.empty()) fixed_now = now;
+  Exporter exporter(std::move(config), std::move(source), fixed_now, log);
+  HttpServer server(exporter, log);
+  if (Status s = server.Start(listen); !s.ok()) return Fail(err, s.message());
+  log.Info("listening", {{"address", listen},
+                         {"port", std::to_string(server.port())},
+                         {"db", db},
+                         {"interval", FormatDuration(interval)}});
+  exporter.Start();
+  int sig = 0;
+  while (sigwait(&signals, &sig) == 0) {
+    if (sig == SIGHUP) {
+      log.Warn("SIGHUP received; configuration reload is not supported yet, restart instead");
+      continue;
+    }
+    break;
+  }
+  log.Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  server.Stop();
+  exporter.Stop();
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -166,10 +234,27 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   demo->add_flag("--no-plants", no_plants, "a healthy pipeline on which no check fires");
   demo->add_flag("--force", demo_options.force, "replace an existing file");
 
+  CommonFlags serve_flags;
+  ServeFlags serve_options;
+  CLI::App* serve = app.add_subcommand(
+      "serve", "run the exporter: checks every --interval, /metrics, the JSON API and a "
+               "status page (the default when no subcommand is given)");
+  serve_flags.Add(serve);
+  serve->add_option("--web.listen-address", serve_options.listen_address,
+                    "HOST:PORT to listen on (default :27487; port 0 picks a free one)");
+  serve->add_option("--interval", serve_options.interval, "how often to run the checks (60s)");
+  serve->add_option("--log.level", serve_options.log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+
   CLI::App* config_cmd = app.add_subcommand(
       "config", "print the default configuration: every key, its default and its meaning");
 
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  // No subcommand means serve: `argus_exporter --db x` runs the exporter.
+  std::vector<std::string> full = args;
+  if (full.empty() || (full[0].rfind("-", 0) == 0 && full[0] != "--help" && full[0] != "-h")) {
+    full.insert(full.begin(), "serve");
+  }
+  std::vector<std::string> reversed(full.rbegin(), full.rend());
   try {
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
@@ -186,6 +271,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (*check) return RunCheck(check_flags, format, out, err);
   if (*report) return RunReport(report_flags, agent, hours, out, err);
   if (*demo) return RunDemo(demo_flags, demo_options, no_plants, out, err);
+  if (*serve) return RunServe(serve_flags, serve_options, err);
   if (*config_cmd) {
     out << DefaultConfigYaml();
     return kExitOk;

@@ -22,9 +22,11 @@ double Share(int part, int whole) { return whole ? Round4(double(part) / whole) 
 FailureReportResult BuildFailureReport(PipelineSource& source, const Config& config,
                                        const std::string& agent, int hours, Millis now) {
   std::vector<ReviewRow> rows;
-  SkippedRows skipped;
-  Status s = source.ReadReviews({now - hours * kHour, now}, &agent,
-                                [&](const ReviewRow& r) { rows.push_back(r); }, &skipped);
+  ReadRequest request;
+  request.range = {now - hours * kHour, now};
+  request.agent = &agent;
+  ReadStats stats;
+  Status s = source.ReadReviews(request, [&](const ReviewRow& r) { rows.push_back(r); }, &stats);
   if (!s.ok()) return {s, {{"error", s.message()}}};
   std::sort(rows.begin(), rows.end(), [](const ReviewRow& a, const ReviewRow& b) {
     return a.reviewed_at != b.reviewed_at ? a.reviewed_at < b.reviewed_at : a.id < b.id;

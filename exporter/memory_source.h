@@ -44,14 +44,14 @@ class MemorySource : public PipelineSource {
   void AddCost(const std::string& incurred_at, const std::string& agent,
                const std::string& model, double usd);
 
-  Status ReadSubmissions(const TimeRange& range,
+  Status ReadSubmissions(const ReadRequest& request,
                          const std::function<void(const SubmissionRow&)>& visit,
-                         SkippedRows* skipped) override;
-  Status ReadReviews(const TimeRange& range, const std::string* agent,
+                         ReadStats* stats) override;
+  Status ReadReviews(const ReadRequest& request,
                      const std::function<void(const ReviewRow&)>& visit,
-                     SkippedRows* skipped) override;
-  Status ReadCosts(const TimeRange& range, const std::function<void(const CostRow&)>& visit,
-                   SkippedRows* skipped) override;
+                     ReadStats* stats) override;
+  Status ReadCosts(const ReadRequest& request, const std::function<void(const CostRow&)>& visit,
+                   ReadStats* stats) override;
 
   bool fail_submissions = false;
   bool fail_reviews = false;

@@ -30,10 +30,12 @@ Snapshot LoadSnapshot(PipelineSource& source, Millis now, Millis lookback) {
   Snapshot snap;
   snap.now = now;
   snap.lookback = lookback;
-  const TimeRange range = snap.Window(lookback);
+  ReadRequest request;
+  request.range = snap.Window(lookback);
+  ReadStats stats;
 
   Status s = source.ReadReviews(
-      range, nullptr,
+      request,
       [&](const ReviewRow& r) {
         ReviewEvent e;
         e.at = r.reviewed_at;
@@ -45,7 +47,7 @@ Snapshot LoadSnapshot(PipelineSource& source, Millis now, Millis lookback) {
         e.approved = r.approved;
         snap.reviews.push_back(e);
       },
-      &snap.skipped);
+      &stats);
   if (!s.ok()) {
     snap.reviews_error = s.message();
     snap.reviews.clear();
@@ -56,22 +58,22 @@ Snapshot LoadSnapshot(PipelineSource& source, Millis now, Millis lookback) {
             });
 
   s = source.ReadSubmissions(
-      range,
+      request,
       [&](const SubmissionRow& r) {
         NoteActivity(snap, snap.agents.Intern(r.agent), r.created_at);
         snap.domains.Intern(r.domain);
       },
-      &snap.skipped);
+      &stats);
   if (!s.ok()) snap.submissions_error = s.message();
 
   s = source.ReadCosts(
-      range,
+      request,
       [&](const CostRow& r) {
         uint32_t agent = snap.agents.Intern(r.agent);
         NoteActivity(snap, agent, r.incurred_at);
         snap.costs.push_back({r.incurred_at, agent, snap.models.Intern(r.model), r.usd});
       },
-      &snap.skipped);
+      &stats);
   if (!s.ok()) {
     snap.costs_error = s.message();
     snap.costs.clear();
@@ -79,6 +81,7 @@ Snapshot LoadSnapshot(PipelineSource& source, Millis now, Millis lookback) {
   std::sort(snap.costs.begin(), snap.costs.end(),
             [](const CostEvent& a, const CostEvent& b) { return a.at < b.at; });
   snap.last_activity.resize(snap.agents.size());
+  snap.skipped = stats.skipped;
   return snap;
 }
 

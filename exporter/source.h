@@ -2,6 +2,7 @@
 #define ARGUS_SOURCE_H_
 
 #include <cstdint>
+#include <climits>
 #include <functional>
 #include <optional>
 #include <string>
@@ -46,7 +47,7 @@ struct CostRow {
   double usd = 0;
 };
 
-// How many rows a read passed over because their timestamp (or verdict)
+// How many rows reads passed over because their timestamp (or verdict)
 // could not be read.
 struct SkippedRows {
   int64_t submissions = 0;
@@ -54,25 +55,47 @@ struct SkippedRows {
   int64_t costs = 0;
 };
 
+constexpr Millis kAllTime = INT64_MAX / 4;
+
+// Which rows a read visits: those whose timestamp lies in `range`, whose id
+// is above `after_id`, and (for reviews) of `agent`'s submissions. With a
+// `limit`, at most that many rows in id order (skipped rows included), so
+// that a long read can be cut into short transactions.
+struct ReadRequest {
+  TimeRange range{-kAllTime, kAllTime};
+  int64_t after_id = -1;
+  const std::string* agent = nullptr;
+  int64_t limit = 0;  // 0: no limit
+};
+
+// What a read saw besides the rows it visited.
+struct ReadStats {
+  SkippedRows skipped;  // added to, per table
+  int64_t rows = 0;     // rows returned by the query, skipped ones included
+  int64_t max_id = -1;  // largest id among them
+};
+
 // Where the checks read the pipeline from. The only implementation that
-// ships reads SQLite (sqlite_source.h); tests feed rows from memory. Reads
-// visit rows whose timestamp lies in `range`, in no particular order, and
-// add the rows they had to skip to `skipped`. Not thread-safe: one reader at
-// a time per source.
+// ships reads SQLite (sqlite_source.h); tests feed rows from memory. Rows
+// are visited in no particular order unless `limit` is set. Not
+// thread-safe: one reader at a time per source.
 class PipelineSource {
  public:
   virtual ~PipelineSource() = default;
 
-  virtual Status ReadSubmissions(const TimeRange& range,
+  virtual Status ReadSubmissions(const ReadRequest& request,
                                  const std::function<void(const SubmissionRow&)>& visit,
-                                 SkippedRows* skipped) = 0;
-  // With `agent`, only the reviews of that agent's submissions.
-  virtual Status ReadReviews(const TimeRange& range, const std::string* agent,
+                                 ReadStats* stats) = 0;
+  virtual Status ReadReviews(const ReadRequest& request,
                              const std::function<void(const ReviewRow&)>& visit,
-                             SkippedRows* skipped) = 0;
-  virtual Status ReadCosts(const TimeRange& range,
+                             ReadStats* stats) = 0;
+  virtual Status ReadCosts(const ReadRequest& request,
                            const std::function<void(const CostRow&)>& visit,
-                           SkippedRows* skipped) = 0;
+                           ReadStats* stats) = 0;
+
+  // Names the data behind the source; it changes when the database file is
+  // replaced by another, which invalidates anything counted from the old one.
+  virtual std::string Generation() { return ""; }
 };
 
 }  // namespace argus

@@ -1,7 +1,9 @@
 #include "sqlite_source.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace argus {
@@ -143,10 +145,16 @@ int64_t SeekFirstId(sqlite3* db, const char* table, const char* column, Millis f
   return lo;
 }
 
+// Opens the database and runs `sql` for `request`: ?1 and ?2 bind the time
+// range, ?3 the agent, ?4 the id rows must exceed, ?5 the limit. With a
+// `seek_table` and a bounded range, reading starts where SeekFirstId says.
+// Calls `row` for each result row; column 0 must be the row's id.
 template <typename RowFn>
-Status Run(const std::string& path, const std::string& sql, const TimeRange& range,
-           const std::string* agent, RowFn row, const char* seek_table = nullptr,
-           const char* seek_column = nullptr) {
+Status Run(const std::string& path, std::string sql, const char* id_column,
+           const ReadRequest& request, ReadStats* stats, RowFn row,
+           const char* seek_table, const char* seek_column) {
+  if (request.agent) sql += " AND s.agent = ?3";
+  if (request.limit > 0) sql += std::string(" ORDER BY ") + id_column + " LIMIT ?5";
   Db db;
   if (Status s = Open(path, &db); !s.ok()) return s;
   Stmt stmt;
@@ -154,17 +162,24 @@ Status Run(const std::string& path, const std::string& sql, const TimeRange& ran
   // Seeking and reading share one read transaction, so the file cannot
   // change between them.
   sqlite3_exec(db.get(), "BEGIN", nullptr, nullptr, nullptr);
-  const int64_t first_id =
-      seek_table ? SeekFirstId(db.get(), seek_table, seek_column, range.from) : 0;
-  sqlite3_bind_int64(stmt.get(), 1, range.from);
-  sqlite3_bind_int64(stmt.get(), 2, range.to);
-  sqlite3_bind_int64(stmt.get(), 4, first_id);
-  if (agent) {
-    sqlite3_bind_text(stmt.get(), 3, agent->data(), static_cast<int>(agent->size()),
-                      SQLITE_TRANSIENT);
+  int64_t after = request.after_id;
+  if (seek_table && request.range.from > -kAllTime) {
+    after = std::max(after, SeekFirstId(db.get(), seek_table, seek_column, request.range.from) - 1);
   }
+  sqlite3_bind_int64(stmt.get(), 1, request.range.from);
+  sqlite3_bind_int64(stmt.get(), 2, request.range.to);
+  if (request.agent) {
+    sqlite3_bind_text(stmt.get(), 3, request.agent->data(),
+                      static_cast<int>(request.agent->size()), SQLITE_TRANSIENT);
+  }
+  sqlite3_bind_int64(stmt.get(), 4, after);
+  if (request.limit > 0) sqlite3_bind_int64(stmt.get(), 5, request.limit);
   int rc;
-  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) row(stmt.get());
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+    ++stats->rows;
+    stats->max_id = std::max<int64_t>(stats->max_id, sqlite3_column_int64(stmt.get(), 0));
+    row(stmt.get());
+  }
   if (rc != SQLITE_DONE) return DbError(db.get(), path, "read failed");
   sqlite3_exec(db.get(), "COMMIT", nullptr, nullptr, nullptr);
   return Status::Ok();
@@ -193,6 +208,12 @@ std::string Wrap(const std::string& query) {
 SqliteSource::SqliteSource(std::string path, SourceQueries queries)
     : path_(std::move(path)), queries_(std::move(queries)) {}
 
+std::string SqliteSource::Generation() {
+  struct stat st;
+  if (::stat(path_.c_str(), &st) != 0) return "";
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+
 Status SqliteSource::Validate() {
   Db db;
   if (Status s = Open(path_, &db); !s.ok()) return s;
@@ -216,79 +237,87 @@ Status SqliteSource::Validate() {
   return Status::Ok();
 }
 
-Status SqliteSource::ReadSubmissions(const TimeRange& range,
+Status SqliteSource::ReadSubmissions(const ReadRequest& request,
                                      const std::function<void(const SubmissionRow&)>& visit,
-                                     SkippedRows* skipped) {
+                                     ReadStats* stats) {
   const std::string sql = "SELECT s.id, s.created_at, s.agent, s.domain FROM " +
                           Wrap(queries_.submissions) +
-                          " AS s WHERE argus_keep(s.created_at, ?1, ?2) != 0 AND s.id >= ?4";
+                          " AS s WHERE argus_keep(s.created_at, ?1, ?2) != 0 AND s.id > ?4";
   SubmissionRow r;
-  return Run(path_, sql, range, nullptr, [&](sqlite3_stmt* s) {
-    auto t = ColumnTime(s, 1);
-    if (!t) {
-      ++skipped->submissions;
-      return;
-    }
-    r.id = sqlite3_column_int64(s, 0);
-    r.created_at = *t;
-    r.agent = ColumnText(s, 2);
-    r.domain = ColumnText(s, 3);
-    visit(r);
-  }, Seekable(queries_.submissions, SourceQueries().submissions, "submissions"), "created_at");
+  return Run(
+      path_, sql, "s.id", request, stats,
+      [&](sqlite3_stmt* s) {
+        auto t = ColumnTime(s, 1);
+        if (!t) {
+          ++stats->skipped.submissions;
+          return;
+        }
+        r.id = sqlite3_column_int64(s, 0);
+        r.created_at = *t;
+        r.agent = ColumnText(s, 2);
+        r.domain = ColumnText(s, 3);
+        visit(r);
+      },
+      Seekable(queries_.submissions, SourceQueries().submissions, "submissions"), "created_at");
 }
 
-Status SqliteSource::ReadReviews(const TimeRange& range, const std::string* agent,
+Status SqliteSource::ReadReviews(const ReadRequest& request,
                                  const std::function<void(const ReviewRow&)>& visit,
-                                 SkippedRows* skipped) {
-  std::string sql =
+                                 ReadStats* stats) {
+  const std::string sql =
       "SELECT r.id, r.reviewed_at, r.verdict, r.reason, r.score, r.note, s.agent, s.domain, "
       "s.item FROM " +
       Wrap(queries_.reviews) + " AS r JOIN " + Wrap(queries_.submissions) +
       " AS s ON s.id = r.submission_id WHERE argus_keep(r.reviewed_at, ?1, ?2) != 0 AND "
-      "r.id >= ?4";
-  if (agent) sql += " AND s.agent = ?3";
+      "r.id > ?4";
   ReviewRow r;
-  return Run(path_, sql, range, agent, [&](sqlite3_stmt* s) {
-    auto t = ColumnTime(s, 1);
-    std::string verdict = ColumnText(s, 2);
-    if (!t || (verdict != "approved" && verdict != "rejected")) {
-      ++skipped->reviews;
-      return;
-    }
-    r.id = sqlite3_column_int64(s, 0);
-    r.reviewed_at = *t;
-    r.approved = verdict == "approved";
-    r.reason = ColumnText(s, 3);
-    r.score.reset();
-    if (sqlite3_column_type(s, 4) != SQLITE_NULL) r.score = sqlite3_column_double(s, 4);
-    r.note = ColumnText(s, 5);
-    r.agent = ColumnText(s, 6);
-    r.domain = ColumnText(s, 7);
-    r.item = ColumnText(s, 8);
-    visit(r);
-  }, Seekable(queries_.reviews, SourceQueries().reviews, "reviews"), "reviewed_at");
+  return Run(
+      path_, sql, "r.id", request, stats,
+      [&](sqlite3_stmt* s) {
+        auto t = ColumnTime(s, 1);
+        std::string verdict = ColumnText(s, 2);
+        if (!t || (verdict != "approved" && verdict != "rejected")) {
+          ++stats->skipped.reviews;
+          return;
+        }
+        r.id = sqlite3_column_int64(s, 0);
+        r.reviewed_at = *t;
+        r.approved = verdict == "approved";
+        r.reason = ColumnText(s, 3);
+        r.score.reset();
+        if (sqlite3_column_type(s, 4) != SQLITE_NULL) r.score = sqlite3_column_double(s, 4);
+        r.note = ColumnText(s, 5);
+        r.agent = ColumnText(s, 6);
+        r.domain = ColumnText(s, 7);
+        r.item = ColumnText(s, 8);
+        visit(r);
+      },
+      Seekable(queries_.reviews, SourceQueries().reviews, "reviews"), "reviewed_at");
 }
 
-Status SqliteSource::ReadCosts(const TimeRange& range,
+Status SqliteSource::ReadCosts(const ReadRequest& request,
                                const std::function<void(const CostRow&)>& visit,
-                               SkippedRows* skipped) {
+                               ReadStats* stats) {
   const std::string sql = "SELECT c.id, c.incurred_at, c.agent, c.model, c.usd FROM " +
                           Wrap(queries_.costs) +
-                          " AS c WHERE argus_keep(c.incurred_at, ?1, ?2) != 0 AND c.id >= ?4";
+                          " AS c WHERE argus_keep(c.incurred_at, ?1, ?2) != 0 AND c.id > ?4";
   CostRow r;
-  return Run(path_, sql, range, nullptr, [&](sqlite3_stmt* s) {
-    auto t = ColumnTime(s, 1);
-    if (!t) {
-      ++skipped->costs;
-      return;
-    }
-    r.id = sqlite3_column_int64(s, 0);
-    r.incurred_at = *t;
-    r.agent = ColumnText(s, 2);
-    r.model = ColumnText(s, 3);
-    r.usd = sqlite3_column_double(s, 4);
-    visit(r);
-  }, Seekable(queries_.costs, SourceQueries().costs, "costs"), "incurred_at");
+  return Run(
+      path_, sql, "c.id", request, stats,
+      [&](sqlite3_stmt* s) {
+        auto t = ColumnTime(s, 1);
+        if (!t) {
+          ++stats->skipped.costs;
+          return;
+        }
+        r.id = sqlite3_column_int64(s, 0);
+        r.incurred_at = *t;
+        r.agent = ColumnText(s, 2);
+        r.model = ColumnText(s, 3);
+        r.usd = sqlite3_column_double(s, 4);
+        visit(r);
+      },
+      Seekable(queries_.costs, SourceQueries().costs, "costs"), "incurred_at");
 }
 
 }  // namespace argus

@@ -27,15 +27,17 @@ class SqliteSource : public PipelineSource {
  public:
   SqliteSource(std::string path, SourceQueries queries);
 
-  Status ReadSubmissions(const TimeRange& range,
+  Status ReadSubmissions(const ReadRequest& request,
                          const std::function<void(const SubmissionRow&)>& visit,
-                         SkippedRows* skipped) override;
-  Status ReadReviews(const TimeRange& range, const std::string* agent,
+                         ReadStats* stats) override;
+  Status ReadReviews(const ReadRequest& request,
                      const std::function<void(const ReviewRow&)>& visit,
-                     SkippedRows* skipped) override;
-  Status ReadCosts(const TimeRange& range,
-                   const std::function<void(const CostRow&)>& visit,
-                   SkippedRows* skipped) override;
+                     ReadStats* stats) override;
+  Status ReadCosts(const ReadRequest& request, const std::function<void(const CostRow&)>& visit,
+                   ReadStats* stats) override;
+
+  // The file's device and inode, or "" when it cannot be seen.
+  std::string Generation() override;
 
   // Opens the database and prepares every source query once, so that a
   // misspelt table or column is reported before the first cycle.

@@ -1,0 +1,137 @@
+#include "exporter.h"
+
+#include <chrono>
+
+namespace argus {
+namespace {
+
+Millis WallClockMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Exporter::Exporter(Config config, std::unique_ptr<PipelineSource> source,
+                   std::optional<Millis> fixed_now, Logger& log)
+    : config_(std::move(config)),
+      source_(std::move(source)),
+      fixed_now_(fixed_now),
+      log_(log),
+      totals_(static_cast<size_t>(config_.top_reasons)) {}
+
+Exporter::~Exporter() { Stop(); }
+
+Millis Exporter::Now() const { return fixed_now_ ? *fixed_now_ : WallClockMillis(); }
+
+std::shared_ptr<const Published> Exporter::Latest() const {
+  std::lock_guard lock(mu_);
+  return latest_;
+}
+
+std::shared_ptr<const Published> Exporter::RunCycle() {
+  std::unique_lock lock(mu_);
+  if (in_flight_) {
+    auto shared = *in_flight_;
+    lock.unlock();
+    return shared.get();
+  }
+  std::promise<std::shared_ptr<const Published>> promise;
+  in_flight_ = promise.get_future().share();
+  lock.unlock();
+
+  std::shared_ptr<const Published> published = DoCycle();
+
+  lock.lock();
+  latest_ = published;
+  known_agents_ = agents_;
+  in_flight_.reset();
+  lock.unlock();
+  promise.set_value(published);
+  return published;
+}
+
+std::shared_ptr<const Published> Exporter::DoCycle() {
+  const Millis now = Now();
+  const std::string generation = source_->Generation();
+  if (!generation_.empty() && !generation.empty() && generation != generation_) {
+    log_.Warn("database file replaced; counting its rows again",
+              {{"old", generation_}, {"new", generation}});
+    totals_.Reset();
+    stats_.database_reloads += 1;
+  }
+  if (!generation.empty()) generation_ = generation;
+
+  const Status totals_status = totals_.Update(*source_);
+  auto published = std::make_shared<Published>();
+  published->result = RunChecks(config_, *source_, now);
+  CycleResult& result = published->result;
+  if (!totals_status.ok() && result.database_error.empty()) {
+    result.database_error = totals_status.message();
+  }
+  published->check_body = CheckBody(result, config_, *source_);
+  published->checked_at = FormatTimestamp(now);
+
+  stats_.up = result.database_ok();
+  stats_.cycles += 1;
+  stats_.last_run_seconds = static_cast<double>(WallClockMillis()) / kSecond;
+  for (const CheckRun& run : result.runs) {
+    if (!run.error.empty()) stats_.check_errors[run.check] += 1;
+  }
+  if (result.database_ok() && !result.any_check_failed()) {
+    stats_.last_success_seconds = stats_.last_run_seconds;
+  }
+  published->metrics_text = RenderMetrics(config_, result, totals_, stats_);
+  agents_.clear();
+  for (const auto& [key, n] : totals_.submissions) {
+    if (agents_.empty() || agents_.back() != key.first) agents_.push_back(key.first);
+  }
+
+  if (!result.database_ok()) {
+    log_.Error("cycle could not read the database", {{"err", result.database_error}});
+  } else {
+    log_.Debug("cycle complete",
+               {{"alerts", std::to_string(result.alerts.size())},
+                {"critical", std::to_string(result.Count(Severity::kCritical))},
+                {"warning", std::to_string(result.Count(Severity::kWarning))},
+                {"duration_seconds", std::to_string(result.duration_seconds)}});
+  }
+  return published;
+}
+
+std::vector<std::string> Exporter::KnownAgents() const {
+  std::lock_guard lock(mu_);
+  return known_agents_;
+}
+
+FailureReportResult Exporter::Report(const std::string& agent, int hours) {
+  return BuildFailureReport(*source_, config_, agent, hours, Now());
+}
+
+void Exporter::Start() {
+  std::lock_guard lock(mu_);
+  if (loop_.joinable()) return;
+  stopping_ = false;
+  loop_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      RunCycle();
+      lock.lock();
+      wake_.wait_for(lock, std::chrono::milliseconds(config_.interval),
+                     [this] { return stopping_; });
+    }
+  });
+}
+
+void Exporter::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (loop_.joinable()) loop_.join();
+}
+
+}  // namespace argus

@@ -1,0 +1,90 @@
+#ifndef ARGUS_EXPORTER_H_
+#define ARGUS_EXPORTER_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "config.h"
+#include "engine.h"
+#include "failure_report.h"
+#include "log.h"
+#include "metrics.h"
+#include "pipeline_totals.h"
+
+namespace argus {
+
+// Everything one completed cycle produced, as the HTTP endpoints serve it.
+// Immutable once published.
+struct Published {
+  CycleResult result;
+  nlohmann::json check_body;  // the /check body
+  std::string metrics_text;   // the /metrics body
+  std::string checked_at;     // when the cycle evaluated (ISO-8601)
+};
+
+// The long-running heart of `argus_exporter serve`: runs a cycle (pipeline
+// totals, every check, failure reports, metrics text) every interval on a
+// background thread and publishes the result. RunCycle may also be called
+// from request threads; calls that overlap share one run. Thread-safe.
+// `source` must be safe for concurrent reads (SqliteSource is).
+class Exporter {
+ public:
+  // `fixed_now`, when set, is the instant every cycle evaluates as of.
+  Exporter(Config config, std::unique_ptr<PipelineSource> source, std::optional<Millis> fixed_now,
+           Logger& log);
+  ~Exporter();
+  Exporter(const Exporter&) = delete;
+  Exporter& operator=(const Exporter&) = delete;
+
+  // Runs a cycle now, or waits for the one already running; returns its
+  // result.
+  std::shared_ptr<const Published> RunCycle();
+  // The last completed cycle, or null before the first.
+  std::shared_ptr<const Published> Latest() const;
+
+  // Reads one agent's failure report as of the evaluation instant.
+  FailureReportResult Report(const std::string& agent, int hours);
+
+  // Starts and stops the background loop (Stop waits for a running cycle).
+  void Start();
+  void Stop();
+
+  const Config& config() const { return config_; }
+  // Agents seen in the pipeline's totals as of the last cycle, sorted.
+  std::vector<std::string> KnownAgents() const;
+
+ private:
+  std::shared_ptr<const Published> DoCycle();
+  Millis Now() const;
+
+  const Config config_;
+  const std::unique_ptr<PipelineSource> source_;
+  const std::optional<Millis> fixed_now_;
+  Logger& log_;
+
+  // Owned by the thread running DoCycle (one at a time).
+  PipelineTotals totals_;
+  ExporterStats stats_;
+  std::string generation_;
+  std::vector<std::string> agents_;
+
+  mutable std::mutex mu_;
+  std::shared_ptr<const Published> latest_;
+  std::vector<std::string> known_agents_;
+  std::optional<std::shared_future<std::shared_ptr<const Published>>> in_flight_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread loop_;
+};
+
+}  // namespace argus
+
+#endif  // ARGUS_EXPORTER_H_

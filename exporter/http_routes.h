@@ -1,0 +1,53 @@
+#ifndef ARGUS_HTTP_ROUTES_H_
+#define ARGUS_HTTP_ROUTES_H_
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace argus {
+
+class Exporter;
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// What every endpoint answers, independent of the HTTP transport: `method`,
+// the raw (still percent-encoded) `path` and `query` in, a response out.
+// Never throws; bad input gets a 4xx with a JSON {"error": ...} body.
+HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view path,
+                   std::string_view query);
+
+// A JSON error response.
+HttpResponse ErrorResponse(int status, const std::string& message);
+
+// Limits on what a client may send.
+constexpr size_t kMaxNameBytes = 256;    // agent and domain names
+constexpr size_t kMaxQueryParams = 16;
+
+// The HTML status page: alerts by severity, links to reports and /metrics.
+// Every string is escaped.
+std::string RenderStatusPage(const Exporter& exporter);
+
+// Escapes &, <, >, " and ' for HTML text and attribute values.
+std::string HtmlEscape(std::string_view text);
+
+// Percent-decodes a URL component (no '+' to space), through CivetWeb.
+// Returns false when the encoding is malformed.
+bool UrlDecode(std::string_view in, bool form, std::string* out);
+
+// Replaces byte sequences that are not UTF-8 with U+FFFD, so that a label or
+// a JSON string built from them is always valid.
+std::string ValidUtf8(std::string_view text);
+bool IsValidUtf8(std::string_view text);
+
+}  // namespace argus
+
+#endif  // ARGUS_HTTP_ROUTES_H_
