@@ -21,6 +21,9 @@ namespace argus {
 namespace {
 
 constexpr const char* kProgram = "argus_exporter";
+// Strings from the database may hold any bytes; JSON output replaces what is
+// not UTF-8 rather than failing.
+constexpr auto kReplaceInvalidUtf8 = nlohmann::json::error_handler_t::replace;
 
 Millis WallClock() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -100,7 +103,7 @@ int RunCheck(const CommonFlags& flags, const std::string& format, std::ostream& 
   if (format == "text") {
     PrintText(result, out);
   } else {
-    out << CheckBody(result, config, source).dump(2) << "\n";
+    out << CheckBody(result, config, source).dump(2, ' ', false, kReplaceInvalidUtf8) << "\n";
   }
   if (!result.database_ok()) err << kProgram << ": " << result.database_error << "\n";
   return ExitStatus(result);
@@ -115,7 +118,7 @@ int RunReport(const CommonFlags& flags, const std::string& agent, int hours, std
   SqliteSource source(config.database, config.sources);
   FailureReportResult r = BuildFailureReport(source, config, agent, hours, now);
   if (!r.status.ok()) return Fail(err, r.status.message());
-  out << r.report.dump(2) << "\n";
+  out << r.report.dump(2, ' ', false, kReplaceInvalidUtf8) << "\n";
   return kExitOk;
 }
 

@@ -173,51 +173,6 @@ HttpResponse ErrorResponse(int status, const std::string& message) {
   return Json(status, {{"error", message}});
 }
 
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const unsigned char c = s[i];
-    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
-    if (extra < 0 || c == 0xc0 || c == 0xc1 || c > 0xf4) return false;
-    if (i + extra >= s.size()) return false;  // truncated sequence
-    uint32_t cp = extra == 0 ? c : c & (0x3f >> extra);
-    for (int k = 1; k <= extra; ++k) {
-      const unsigned char cc = s[i + k];
-      if ((cc >> 6) != 0x2) return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (extra == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
-std::string ValidUtf8(std::string_view s) {
-  if (IsValidUtf8(s)) return std::string(s);
-  std::string out;
-  for (size_t i = 0; i < s.size();) {
-    // Take the longest valid sequence starting here (1 to 4 bytes).
-    size_t len = 0;
-    for (size_t n = 1; n <= 4 && i + n <= s.size(); ++n) {
-      if (IsValidUtf8(s.substr(i, n))) {
-        len = n;
-        break;
-      }
-    }
-    if (len == 0) {
-      out += "\xef\xbf\xbd";
-      ++i;
-    } else {
-      out += s.substr(i, len);
-      i += len;
-    }
-  }
-  return out;
-}
-
 bool UrlDecode(std::string_view in, bool form, std::string* out) {
   out->assign(in.size() + 1, '\0');
   const int n = mg_url_decode(in.data(), static_cast<int>(in.size()), out->data(),
@@ -247,7 +202,8 @@ HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view
   if (path == "/metrics") {
     auto latest = exporter.Latest();
     if (!latest) return ErrorResponse(503, "no check cycle has completed yet");
-    HttpResponse r = Text(200, latest->metrics_text);
+    HttpResponse r;
+    r.shared_body = std::shared_ptr<const std::string>(latest, &latest->metrics_text);
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;
   }

@@ -1,12 +1,15 @@
 #ifndef ARGUS_HTTP_ROUTES_H_
 #define ARGUS_HTTP_ROUTES_H_
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "format.h"
 
 namespace argus {
 
@@ -16,6 +19,9 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // A body shared with the published cycle instead of copied (/metrics);
+  // when set, it is sent instead of `body`.
+  std::shared_ptr<const std::string> shared_body;
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
@@ -43,10 +49,6 @@ std::string HtmlEscape(std::string_view text);
 // Returns false when the encoding is malformed.
 bool UrlDecode(std::string_view in, bool form, std::string* out);
 
-// Replaces byte sequences that are not UTF-8 with U+FFFD, so that a label or
-// a JSON string built from them is always valid.
-std::string ValidUtf8(std::string_view text);
-bool IsValidUtf8(std::string_view text);
 
 }  // namespace argus
 

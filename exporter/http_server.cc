@@ -16,9 +16,10 @@ constexpr size_t kMaxUriBytes = 4096;
 constexpr size_t kMaxHeaderBytes = 16384;
 
 void Send(mg_connection* conn, const HttpResponse& r) {
+  const std::string& body = r.shared_body ? *r.shared_body : r.body;
   mg_response_header_start(conn, r.status);
   mg_response_header_add(conn, "Content-Type", r.content_type.c_str(), -1);
-  const std::string length = std::to_string(r.body.size());
+  const std::string length = std::to_string(body.size());
   mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
   mg_response_header_add(conn, "Cache-Control", "no-store", -1);
   mg_response_header_add(conn, "X-Content-Type-Options", "nosniff", -1);
@@ -26,7 +27,7 @@ void Send(mg_connection* conn, const HttpResponse& r) {
     mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
   }
   mg_response_header_send(conn);
-  mg_write(conn, r.body.data(), r.body.size());
+  mg_write(conn, body.data(), body.size());
 }
 
 // "HOST:PORT" and ":PORT" as CivetWeb's listening_ports wants them.
@@ -128,9 +129,15 @@ int HttpError(mg_connection* conn, int status, const char* message) {
   return 0;
 }
 
+// CivetServer keeps itself as CivetWeb's user data; our Logger is its
+// "user context".
 int LogMessage(const mg_connection* conn, const char* message) {
-  auto* log = static_cast<Logger*>(mg_get_user_data(mg_get_context(conn)));
-  if (log) log->Warn("http server", {{"detail", ValidUtf8(message ? message : "")}});
+  const mg_context* ctx = conn ? mg_get_context(conn) : nullptr;
+  auto* server = ctx ? static_cast<CivetServer*>(mg_get_user_data(ctx)) : nullptr;
+  auto* log = server ? static_cast<const Logger*>(server->getUserContext()) : nullptr;
+  if (log) {
+    const_cast<Logger*>(log)->Warn("http server", {{"detail", ValidUtf8(message ? message : "")}});
+  }
   return 1;
 }
 
@@ -154,6 +161,9 @@ Status HttpServer::Start(const std::string& address) {
       // beyond it CivetWeb answers 400 and drops the connection.
       "max_request_size", "65536",
       "enable_directory_listing", "no",
+      // Headers and body go out in two writes; without this, Nagle and
+      // delayed ACKs add 40 ms to every keep-alive response.
+      "tcp_nodelay", "1",
       "decode_url", "no",
   };
   CivetCallbacks callbacks;

@@ -1,5 +1,7 @@
 #include "metrics.h"
 
+#include "format.h"
+
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
@@ -81,22 +83,27 @@ void AddExporterMetrics(Registry& r, const Config& config, const CycleResult& cy
 void AddPipelineTotals(Registry& r, const PipelineTotals& t) {
   auto& submissions = Counter(r, "submissions_total", "Submissions handed in, by agent and domain.");
   for (const auto& [key, n] : t.submissions) {
-    submissions.Add({{"agent", key.first}, {"domain", key.second}}).Increment(n);
+    submissions.Add({{"agent", ValidUtf8(key.first)}, {"domain", ValidUtf8(key.second)}})
+        .Increment(n);
   }
   auto& reviews = Counter(r, "reviews_total", "Reviews, by agent, domain and verdict.");
   for (const auto& [key, n] : t.reviews) {
     const auto& [agent, domain, verdict] = key;
-    reviews.Add({{"agent", agent}, {"domain", domain}, {"verdict", verdict}}).Increment(n);
+    reviews.Add({{"agent", ValidUtf8(agent)}, {"domain", ValidUtf8(domain)}, {"verdict", verdict}})
+        .Increment(n);
   }
   auto& rejections = Counter(r, "rejections_total",
                              "Rejections, by agent, domain and reason (beyond the top reasons: other).");
   for (const auto& [key, n] : t.rejections) {
     const auto& [agent, domain, reason] = key;
-    rejections.Add({{"agent", agent}, {"domain", domain}, {"reason", reason}}).Increment(n);
+    rejections
+        .Add({{"agent", ValidUtf8(agent)}, {"domain", ValidUtf8(domain)}, {"reason", ValidUtf8(reason)}})
+        .Increment(n);
   }
   auto& cost = Counter(r, "cost_usd_total", "Spend in US dollars, by agent and model.");
   for (const auto& [key, usd] : t.cost_usd) {
-    cost.Add({{"agent", key.first}, {"model", key.second.empty() ? "unknown" : key.second}})
+    cost.Add({{"agent", ValidUtf8(key.first)},
+              {"model", key.second.empty() ? "unknown" : ValidUtf8(key.second)}})
         .Increment(usd);
   }
 }
@@ -109,7 +116,8 @@ void AddDetectionGauges(Registry& r, const Config& config, const CycleResult& cy
   for (const Sample& s : cycle.samples) {
     auto it = families.find(s.metric);
     if (it == families.end()) continue;
-    Labels labels(s.labels.begin(), s.labels.end());
+    Labels labels;
+    for (const auto& [name, value] : s.labels) labels[name] = ValidUtf8(value);
     it->second->Add(labels).Set(s.value);
   }
   auto& alerts = Gauge(r, "alerts", "Alerts raised in the last cycle, by check and severity.");

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
-  libcli11-dev libgtest-dev sqlite3 util-linux time
+  libcli11-dev libgtest-dev sqlite3 util-linux time curl prometheus
 )
 packages+=("$@")
 

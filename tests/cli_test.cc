@@ -1,6 +1,10 @@
 // argus_exporter as an operator runs it: exit statuses, one-line errors,
 // --help, and read-only use of the database (also as an unprivileged user).
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -163,6 +167,92 @@ TEST_F(CliTest, AnUnprivilegedUserCanCheckAReadOnlyDatabase) {
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(Slurp(*db_), before);
   EXPECT_FALSE(fs::exists(*db_ + "-journal"));
+}
+
+}  // namespace
+
+#include <signal.h>
+#include <spawn.h>
+
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include "http_client.h"
+
+extern char** environ;
+
+namespace {
+
+TEST_F(CliTest, ServeRunsUntilSigtermAndStopsCleanly) {
+  const std::string log = (*dir_ / "serve.log").string();
+  std::vector<std::string> args = {ARGUS_EXPORTER_BIN, "--db", *db_, "--web.listen-address",
+                                   "127.0.0.1:0", "--now", kNow, "--interval", "1s"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid;
+  ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+
+  int port = 0;
+  for (int i = 0; i < 100 && port == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::smatch m;
+    const std::string text = Slurp(log);
+    if (std::regex_search(text, m, std::regex("msg=listening .*port=([0-9]+)"))) port = std::stoi(m[1]);
+  }
+  ASSERT_NE(port, 0) << Slurp(log);
+  int status = 0;
+  for (int i = 0; i < 100 && status != 200; ++i) {
+    status = argus::testing::Get(port, "/-/ready").status;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(argus::testing::Get(port, "/api/alerts?severity=critical").status, 200);
+
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  int wait_status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  pid_t done = 0;
+  while ((done = waitpid(pid, &wait_status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (done == 0) kill(pid, SIGKILL);
+  ASSERT_EQ(done, pid) << "did not stop within 10s of SIGTERM";
+  ASSERT_TRUE(WIFEXITED(wait_status));
+  EXPECT_EQ(WEXITSTATUS(wait_status), 0);
+  const std::string text = Slurp(log);
+  EXPECT_NE(text.find("level=info msg=\"shutting down\" signal=SIGTERM"), std::string::npos) << text;
+  EXPECT_EQ(text.find("level=error"), std::string::npos) << text;
+}
+
+TEST_F(CliTest, ServeRefusesBadFlagsAndAnAddressItCannotUse) {
+  Outcome r = Exec("serve --db " + *db_ + " --web.listen-address 256.0.0.1:80 --interval 1h");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("cannot listen on 256.0.0.1:80"), std::string::npos) << r.err;
+  // A port another process holds.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string held = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  r = Exec("serve --db " + *db_ + " --web.listen-address " + held);
+  close(fd);
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("cannot listen on " + held), std::string::npos) << r.err;
+  r = Exec("--db " + *db_ + " --interval 0s");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("--interval"), std::string::npos) << r.err;
+  r = Exec("--db " + *db_ + " --log.level loud");
+  EXPECT_EQ(r.status, 3);
 }
 
 }  // namespace

@@ -1,0 +1,281 @@
+// The exporter's cycle: shared runs, metrics text, escaping, and a database
+// that goes missing, locked, corrupt or replaced and comes back.
+#include "exporter.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "demo.h"
+#include "http_routes.h"
+#include "sqlite_source.h"
+#include "test_pipeline.h"
+
+namespace argus::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Delegates to a MemorySource, slowly, and counts the cycles that read it.
+class SlowSource : public PipelineSource {
+ public:
+  explicit SlowSource(MemorySource& inner) : inner_(inner) {}
+  Status ReadSubmissions(const ReadRequest& q, const std::function<void(const SubmissionRow&)>& v,
+                         ReadStats* s) override {
+    return inner_.ReadSubmissions(q, v, s);
+  }
+  Status ReadReviews(const ReadRequest& q, const std::function<void(const ReviewRow&)>& v,
+                     ReadStats* s) override {
+    if (q.range.from > -kAllTime) {
+      ++snapshot_reads;
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    return inner_.ReadReviews(q, v, s);
+  }
+  Status ReadCosts(const ReadRequest& q, const std::function<void(const CostRow&)>& v,
+                   ReadStats* s) override {
+    return inner_.ReadCosts(q, v, s);
+  }
+  std::atomic<int> snapshot_reads{0};
+
+ private:
+  MemorySource& inner_;
+};
+
+double MetricValue(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return -1;
+}
+
+class ExporterTest : public ::testing::Test {
+ protected:
+  std::ostringstream logs_;
+  Logger log_{logs_, LogLevel::kDebug};
+};
+
+TEST_F(ExporterTest, OverlappingRunsShareOneCycle) {
+  TestPipeline p;
+  p.Activity("rio", 7 * kHour);
+  auto slow = std::make_unique<SlowSource>(p.source());
+  SlowSource* probe = slow.get();
+  Exporter exporter(Config(), std::move(slow), kNow, log_);
+  std::vector<std::shared_ptr<const Published>> results(8);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) threads.emplace_back([&, i] { results[i] = exporter.RunCycle(); });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(probe->snapshot_reads, 1);
+  for (const auto& r : results) EXPECT_EQ(r.get(), results[0].get());
+  EXPECT_EQ(MetricValue(results[0]->metrics_text, "argus_cycles_total"), 1);
+}
+
+TEST_F(ExporterTest, NotReadyBeforeTheFirstCycle) {
+  TestPipeline p;
+  Exporter exporter(Config(), std::make_unique<SlowSource>(p.source()), kNow, log_);
+  EXPECT_EQ(Route(exporter, "GET", "/-/ready", "").status, 503);
+  EXPECT_EQ(Route(exporter, "GET", "/metrics", "").status, 503);
+  nlohmann::json alerts = nlohmann::json::parse(Route(exporter, "GET", "/api/alerts", "").body);
+  EXPECT_EQ(alerts, (nlohmann::json{{"alerts", nlohmann::json::array()}, {"total", 0}, {"last_check", nullptr}}));
+  exporter.RunCycle();
+  EXPECT_EQ(Route(exporter, "GET", "/-/ready", "").status, 200);
+}
+
+TEST_F(ExporterTest, StringsFromTheDatabaseAreEscapedEverywhere) {
+  TestPipeline p;
+  const std::string evil = "<img src=x onerror=\"alert(1)\">\n'&\\";
+  for (int i = 0; i < 3; ++i) p.Review(evil, "d<b>", (5 - i) * kHour, false, "r\"x", "item</td>");
+  Exporter exporter(Config(), std::make_unique<SlowSource>(p.source()), kNow, log_);
+  auto published = exporter.RunCycle();
+  ASSERT_EQ(published->result.alerts.size(), 1u);
+
+  const std::string html = Route(exporter, "GET", "/", "").body;
+  EXPECT_EQ(html.find("<img"), std::string::npos);
+  EXPECT_EQ(html.find("item</td>"), std::string::npos);
+  EXPECT_NE(html.find("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"), std::string::npos);
+  EXPECT_NE(html.find("/api/failure-report/%3Cimg%20src%3Dx%20onerror%3D%22alert%281%29%22%3E%0A%27%26%5C"),
+            std::string::npos);
+
+  const std::string& metrics = published->metrics_text;
+  EXPECT_NE(metrics.find("argus_agent_stuck_item_rejections{agent=\"<img src=x onerror=\\\"alert(1)\\\">\\n'&\\\\\"} 3"),
+            std::string::npos)
+      << metrics;
+
+  nlohmann::json alerts = nlohmann::json::parse(Route(exporter, "GET", "/api/alerts", "").body);
+  EXPECT_EQ(alerts["alerts"][0]["agent"], evil);
+  EXPECT_EQ(alerts["alerts"][0]["details"]["stuck_items"][0]["item"], "item</td>");
+}
+
+TEST_F(ExporterTest, InvalidUtf8FromTheDatabaseNeverBreaksJson) {
+  TestPipeline p;
+  for (int i = 0; i < 3; ++i) p.Review("bad\xff\xfe", "d", (5 - i) * kHour, false, "r", "i");
+  Exporter exporter(Config(), std::make_unique<SlowSource>(p.source()), kNow, log_);
+  exporter.RunCycle();
+  HttpResponse r = Route(exporter, "GET", "/api/alerts", "");
+  EXPECT_EQ(r.status, 200);
+  nlohmann::json j = nlohmann::json::parse(r.body);  // throws on invalid UTF-8
+  EXPECT_EQ(j["total"], 1);
+}
+
+TEST_F(ExporterTest, RejectionReasonsBeyondTheTopNAreOther) {
+  TestPipeline p;
+  const char* reasons[] = {"a", "a", "a", "b", "b", "c"};
+  int i = 0;
+  for (const char* reason : reasons) p.Review("rio", "d", (100 + i++) * kHour, false, reason);
+  Config config = With("top_reasons: 2\n");
+  Exporter exporter(std::move(config), std::make_unique<SlowSource>(p.source()), kNow, log_);
+  std::string text = exporter.RunCycle()->metrics_text;
+  EXPECT_EQ(MetricValue(text, "argus_rejections_total{agent=\"rio\",domain=\"d\",reason=\"a\"}"), 3);
+  EXPECT_EQ(MetricValue(text, "argus_rejections_total{agent=\"rio\",domain=\"d\",reason=\"b\"}"), 2);
+  EXPECT_EQ(MetricValue(text, "argus_rejections_total{agent=\"rio\",domain=\"d\",reason=\"other\"}"), 1);
+  // A new reason later is "other" too, and counters only grow.
+  p.Review("rio", "d", kHour, false, "z");
+  text = exporter.RunCycle()->metrics_text;
+  EXPECT_EQ(MetricValue(text, "argus_rejections_total{agent=\"rio\",domain=\"d\",reason=\"other\"}"), 2);
+  EXPECT_EQ(MetricValue(text, "argus_reviews_total{agent=\"rio\",domain=\"d\",verdict=\"rejected\"}"), 7);
+}
+
+// ---- a real file that goes bad and comes back --------------------------------
+
+class DatabaseFaultTest : public ExporterTest {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) / ("argus_fault_" + std::to_string(getpid()) + "_" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = (dir_ / "pipeline.db").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void Demo(const std::string& path, int agents = 8) {
+    DemoOptions o;
+    o.path = path;
+    o.now = kNow;
+    o.agents = agents;
+    o.force = true;
+    ASSERT_TRUE(WriteDemo(o).ok());
+  }
+  std::unique_ptr<Exporter> Make() {
+    return std::make_unique<Exporter>(Config(), std::make_unique<SqliteSource>(path_, SourceQueries()),
+                                      kNow, log_);
+  }
+  static double Up(const Published& p) { return MetricValue(p.metrics_text, "argus_up"); }
+
+  fs::path dir_;
+  std::string path_;
+};
+
+TEST_F(DatabaseFaultTest, MissingAtStartThenCreated) {
+  auto exporter = Make();
+  auto p = exporter->RunCycle();
+  EXPECT_EQ(Up(*p), 0);
+  HttpResponse r = Route(*exporter, "GET", "/check", "");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(nlohmann::json::parse(r.body)["error"].get<std::string>().find("cannot open"), std::string::npos);
+  EXPECT_EQ(Route(*exporter, "GET", "/metrics", "").status, 200) << "still serves";
+  EXPECT_NE(logs_.str().find("level=error msg=\"cycle could not read the database\""), std::string::npos);
+  EXPECT_FALSE(fs::exists(path_));
+
+  Demo(path_);
+  p = exporter->RunCycle();
+  EXPECT_EQ(Up(*p), 1);
+  EXPECT_EQ(p->result.alerts.size(), 7u);
+  EXPECT_EQ(Route(*exporter, "GET", "/check", "").status, 200);
+}
+
+TEST_F(DatabaseFaultTest, LockedThenReleased) {
+  Demo(path_);
+  auto exporter = Make();
+  EXPECT_EQ(Up(*exporter->RunCycle()), 1);
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &writer), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(writer, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  auto p = exporter->RunCycle();
+  EXPECT_EQ(Up(*p), 0);
+  EXPECT_NE(p->result.database_error.find("locked"), std::string::npos) << p->result.database_error;
+  EXPECT_EQ(Route(*exporter, "GET", "/check", "").status, 503);
+  sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(writer);
+  EXPECT_EQ(Up(*exporter->RunCycle()), 1);
+}
+
+TEST_F(DatabaseFaultTest, CorruptThenRepaired) {
+  Demo(path_);
+  auto exporter = Make();
+  EXPECT_EQ(Up(*exporter->RunCycle()), 1);
+  const std::string good = path_ + ".good";
+  fs::rename(path_, good);
+  std::ofstream(path_, std::ios::binary) << std::string(4096, '\x5a');
+  auto p = exporter->RunCycle();
+  EXPECT_EQ(Up(*p), 0);
+  EXPECT_NE(p->result.database_error.find("not a database"), std::string::npos) << p->result.database_error;
+  fs::rename(good, path_);
+  p = exporter->RunCycle();
+  EXPECT_EQ(Up(*p), 1);
+  EXPECT_EQ(p->result.alerts.size(), 7u);
+}
+
+TEST_F(DatabaseFaultTest, ReplacedByAnotherFileIsCountedAfresh) {
+  Demo(path_, 8);
+  auto exporter = Make();
+  auto first = exporter->RunCycle();
+  const double before = MetricValue(first->metrics_text, "argus_submissions_total{agent=\"atlas\",domain=\"health\"}");
+  EXPECT_GT(before, 0);
+  const std::string other = (dir_ / "other.db").string();
+  Demo(other, 6);
+  fs::rename(other, path_);  // a new inode under the same name
+  auto second = exporter->RunCycle();
+  EXPECT_EQ(Up(*second), 1);
+  EXPECT_EQ(MetricValue(second->metrics_text, "argus_database_reloads_total"), 1);
+  EXPECT_EQ(MetricValue(second->metrics_text, "argus_submissions_total{agent=\"atlas\",domain=\"health\"}"),
+            before) << "the same demo counted once, not twice";
+  EXPECT_EQ(MetricValue(second->metrics_text, "argus_submissions_total{agent=\"hale\",domain=\"health\"}"), -1);
+  EXPECT_NE(logs_.str().find("database file replaced"), std::string::npos);
+}
+
+TEST_F(DatabaseFaultTest, MetricsPassPromtoolLint) {
+  Demo(path_);
+  auto exporter = Make();
+  const std::string metrics = (dir_ / "metrics.txt").string();
+  std::ofstream(metrics) << exporter->RunCycle()->metrics_text;
+  const std::string out = (dir_ / "promtool.txt").string();
+  const int status = std::system(("promtool check metrics < " + metrics + " > " + out + " 2>&1").c_str());
+  std::ifstream in(out);
+  std::string lint((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(status, 0) << lint;
+  EXPECT_EQ(lint, "") << "promtool check metrics must print nothing";
+}
+
+}  // namespace
+}  // namespace argus::testing
+
+namespace argus::testing {
+namespace {
+
+TEST_F(DatabaseFaultTest, EveryMetricIsDocumented) {
+  Demo(path_);
+  Config config = With("checks:\n  dormant_agent:\n    expected_agents: [ghost]\n");
+  Exporter exporter(std::move(config), std::make_unique<SqliteSource>(path_, SourceQueries()), kNow, log_);
+  std::istringstream text(exporter.RunCycle()->metrics_text);
+  std::ifstream in(std::string(ARGUS_SOURCE_DIR) + "/docs/metrics.md");
+  const std::string docs((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string line;
+  int families = 0;
+  while (std::getline(text, line)) {
+    if (line.rfind("# TYPE ", 0) != 0) continue;
+    const std::string name = line.substr(7, line.find(' ', 7) - 7);
+    ++families;
+    EXPECT_NE(docs.find("`" + name + "`"), std::string::npos) << name << " is not in docs/metrics.md";
+  }
+  EXPECT_GE(families, 30);
+}
+
+}  // namespace
+}  // namespace argus::testing

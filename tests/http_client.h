@@ -1,0 +1,24 @@
+#ifndef ARGUS_TESTS_HTTP_CLIENT_H_
+#define ARGUS_TESTS_HTTP_CLIENT_H_
+
+#include <string>
+
+namespace argus::testing {
+
+struct HttpReply {
+  int status = 0;  // 0 when the connection failed or no status line came
+  std::string headers;
+  std::string body;
+};
+
+// Sends `raw` (a whole HTTP request, as bytes) to 127.0.0.1:`port` and reads
+// until the server closes. Tests use it to send requests no well-behaved
+// client library would.
+HttpReply SendRaw(int port, const std::string& raw, int timeout_ms = 10000);
+
+// GET `target` with "Connection: close".
+HttpReply Get(int port, const std::string& target, const std::string& method = "GET");
+
+}  // namespace argus::testing
+
+#endif  // ARGUS_TESTS_HTTP_CLIENT_H_

@@ -1,0 +1,273 @@
+// The HTTP surface of `argus_exporter serve`, over real sockets: one server
+// per suite on a port the OS picks.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include "demo.h"
+#include "exporter.h"
+#include "http_client.h"
+#include "http_server.h"
+#include "sqlite_source.h"
+#include "test_pipeline.h"
+
+namespace argus::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    path_ = new std::string(::testing::TempDir() + "/argus_server_" + std::to_string(getpid()) + ".db");
+    DemoOptions o;
+    o.path = *path_;
+    o.now = kNow;
+    o.force = true;
+    ASSERT_TRUE(WriteDemo(o).ok());
+    log_stream_ = new std::ostringstream;
+    log_ = new Logger(*log_stream_, LogLevel::kInfo);
+    Config config;
+    config.interval = kHour;
+    exporter_ = new Exporter(std::move(config), std::make_unique<SqliteSource>(*path_, SourceQueries()),
+                             kNow, *log_);
+    exporter_->Start();
+    for (int i = 0; i < 500 && !exporter_->Latest(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    server_ = new HttpServer(*exporter_, *log_);
+    ASSERT_TRUE(server_->Start("127.0.0.1:0").ok());
+    port_ = server_->port();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete exporter_;
+    delete log_;
+    delete log_stream_;
+    fs::remove(*path_);
+    delete path_;
+  }
+
+  static nlohmann::json GetJson(const std::string& target, int expect_status = 200) {
+    HttpReply r = Get(port_, target);
+    EXPECT_EQ(r.status, expect_status) << target << ": " << r.body;
+    EXPECT_NE(r.headers.find("Content-Type: application/json"), std::string::npos) << target;
+    return nlohmann::json::parse(r.body, nullptr, false);
+  }
+  static std::string Error(const std::string& target, int expect_status) {
+    nlohmann::json j = GetJson(target, expect_status);
+    EXPECT_TRUE(j.is_object() && j.contains("error") && j["error"].is_string()) << target;
+    return j.value("error", "");
+  }
+
+  static std::string* path_;
+  static std::ostringstream* log_stream_;
+  static Logger* log_;
+  static Exporter* exporter_;
+  static HttpServer* server_;
+  static int port_;
+};
+
+std::string* ServerTest::path_;
+std::ostringstream* ServerTest::log_stream_;
+Logger* ServerTest::log_;
+Exporter* ServerTest::exporter_;
+HttpServer* ServerTest::server_;
+int ServerTest::port_;
+
+TEST_F(ServerTest, MetricsServesTheLastCycleInTheTextFormat) {
+  HttpReply r = Get(port_, "/metrics");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.headers.find("Content-Type: text/plain; version=0.0.4"), std::string::npos);
+  for (const char* line : {"argus_up 1", "argus_alerts{check=\"stuck_loop\",severity=\"critical\"} 1",
+                           "argus_alerts{check=\"throughput_anomaly\",severity=\"info\"} 0",
+                           "argus_agent_stuck_item_rejections{agent=\"dax\"} 5",
+                           "argus_throughput_reviews{domain=\"legal\"} 0",
+                           "argus_agent_cost_usd{agent=\"echo\",window=\"current\"}",
+                           "argus_exporter_build_info{revision=",
+                           "argus_reviews_total{agent=\"dax\",domain=\"ai-alignment\",verdict=\"rejected\"}",
+                           "argus_rejections_total{agent=\"cato\"",
+                           "argus_cost_usd_total{agent=\"echo\",model=\"claude-opus\"} 5",
+                           "argus_check_success{check=\"dormant_agent\"} 1"}) {
+    EXPECT_NE(r.body.find(line), std::string::npos) << line;
+  }
+}
+
+TEST_F(ServerTest, CheckReturnsTheLegacyBody) {
+  nlohmann::json j = GetJson("/check");
+  for (const char* key : {"checked_at", "alert_count", "critical", "warning", "info", "alerts",
+                          "failure_reports"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j["checked_at"], "2026-11-28T10:00:00Z");
+  EXPECT_EQ(j["alert_count"], 7);
+  EXPECT_EQ(j["critical"], 4);
+  EXPECT_EQ(j["failure_reports"]["dax"]["stuck_items"][0]["item"], "claim-42");
+  EXPECT_EQ(Error("/check?x=1", 400), "unknown query parameter 'x': this endpoint takes none");
+}
+
+TEST_F(ServerTest, AlertsFilterLikeThePythonService) {
+  nlohmann::json all = GetJson("/api/alerts");
+  EXPECT_EQ(all["total"], 7);
+  EXPECT_EQ(all["alerts"].size(), 7u);
+  EXPECT_EQ(all["last_check"], "2026-11-28T10:00:00Z");
+  EXPECT_EQ(GetJson("/api/alerts?severity=critical")["total"], 4);
+  EXPECT_EQ(GetJson("/api/alerts?severity=info")["total"], 0);
+  EXPECT_EQ(GetJson("/api/alerts?category=health")["total"], 3);
+  EXPECT_EQ(GetJson("/api/alerts?agent=dax")["alerts"][0]["id"], "stuck_loop:dax");
+  EXPECT_EQ(GetJson("/api/alerts?domain=legal")["alerts"][0]["id"], "throughput_anomaly:domain=legal");
+  EXPECT_EQ(GetJson("/api/alerts?check=cost_spike&severity=warning")["total"], 1);
+  EXPECT_EQ(GetJson("/api/alerts?check=cost_spike&severity=critical")["total"], 0);
+  EXPECT_EQ(GetJson("/api/alerts?severity=&agent=")["total"], 7);  // empty means no filter
+  EXPECT_EQ(GetJson("/api/alerts?agent=nobody")["total"], 0);
+}
+
+TEST_F(ServerTest, AlertsRefuseUnknownFilterValues) {
+  EXPECT_EQ(Error("/api/alerts?severity=urgent", 400),
+            "unknown severity 'urgent'; known: critical, warning, info");
+  EXPECT_NE(Error("/api/alerts?category=cost", 400).find("unknown category 'cost'"), std::string::npos);
+  EXPECT_NE(Error("/api/alerts?check=nope", 400).find("unknown check 'nope'; known: dormant_agent"),
+            std::string::npos);
+  EXPECT_NE(Error("/api/alerts?sevrity=critical", 400).find("unknown query parameter 'sevrity'"),
+            std::string::npos);
+  EXPECT_EQ(Error("/api/alerts?severity=info&severity=critical", 400),
+            "query parameter 'severity' given more than once");
+  EXPECT_EQ(Error("/api/alerts?agent=%ZZ", 400), "malformed percent-encoding in the query string");
+  EXPECT_EQ(Error("/api/alerts?agent=%FF", 400), "agent is not valid UTF-8 text");
+  EXPECT_NE(Error("/api/alerts?agent=" + std::string(300, 'a'), 400).find("longer than 256"),
+            std::string::npos);
+}
+
+TEST_F(ServerTest, FailureReportValidatesHours) {
+  EXPECT_EQ(GetJson("/api/failure-report/dax")["period_hours"], 24);
+  EXPECT_EQ(GetJson("/api/failure-report/dax?hours=720")["period_hours"], 720);
+  EXPECT_EQ(GetJson("/api/failure-report/dax?hours=1")["period_hours"], 1);
+  for (const char* bad : {"0", "721", "abc", "1.5", "-1", "", "24h", "99999999999999999999"}) {
+    EXPECT_NE(Error(std::string("/api/failure-report/dax?hours=") + bad, 400)
+                  .find("hours must be a whole number from 1 to 720"),
+              std::string::npos)
+        << bad;
+  }
+}
+
+TEST_F(ServerTest, FailureReportTakesAnyWellFormedAgentName) {
+  nlohmann::json j = GetJson("/api/failure-report/dax?hours=6");
+  EXPECT_EQ(j["stuck_items"][0]["attempts"], 5);
+  const std::pair<const char*, const char*> names[] = {
+      {"a%2Fb", "a/b"},
+      {"a/b", "a/b"},
+      {"%22quoted%22%20'name'", "\"quoted\" 'name'"},
+      {"caf%C3%A9-%E6%97%A5%E6%9C%AC", "café-日本"},
+      {"x'%3B%20DROP%20TABLE%20reviews%3B%20--", "x'; DROP TABLE reviews; --"},
+      {"%3Cscript%3E", "<script>"},
+  };
+  for (const auto& [encoded, name] : names) {
+    nlohmann::json r = GetJson(std::string("/api/failure-report/") + encoded);
+    EXPECT_EQ(r, (nlohmann::json{{"agent", name}, {"status", "no_rejections"}, {"period_hours", 24}}))
+        << encoded;
+  }
+  // The reviews table is still there after the injection attempt.
+  EXPECT_EQ(GetJson("/api/failure-report/dax")["status"], "rejections");
+}
+
+TEST_F(ServerTest, FailureReportRefusesMalformedAgentNames) {
+  EXPECT_EQ(Error("/api/failure-report/", 400), "agent name missing: /api/failure-report/{agent}");
+  EXPECT_EQ(Error("/api/failure-report", 400), "agent name missing: /api/failure-report/{agent}");
+  EXPECT_EQ(Error("/api/failure-report/%FF%FE", 400), "agent name is not valid UTF-8 text");
+  EXPECT_EQ(Error("/api/failure-report/a%00b", 400), "agent name is not valid UTF-8 text");
+  EXPECT_EQ(Error("/api/failure-report/%G1", 400), "malformed percent-encoding in the agent name");
+  EXPECT_NE(Error("/api/failure-report/" + std::string(257, 'a'), 400).find("longer than 256"),
+            std::string::npos);
+  EXPECT_NE(Error("/api/failure-report/dax?days=3", 400).find("unknown query parameter 'days'"),
+            std::string::npos);
+}
+
+TEST_F(ServerTest, UnknownPathsAre404) {
+  EXPECT_NE(Error("/nope", 404).find("no such path: /nope"), std::string::npos);
+  EXPECT_NE(Error("/api/alerts/extra", 404).find("no such path"), std::string::npos);
+  EXPECT_NE(Error("/metrics/", 404).find("no such path"), std::string::npos);
+}
+
+TEST_F(ServerTest, OnlyGetIsAllowed) {
+  for (const char* method : {"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE", "CONNECT", "BREW"}) {
+    HttpReply r = Get(port_, "/check", method);
+    EXPECT_EQ(r.status, 405) << method;
+    EXPECT_NE(r.headers.find("Allow: GET"), std::string::npos) << method;
+  }
+  HttpReply r = Get(port_, "/api/alerts", "POST");
+  EXPECT_NE(r.body.find("\"error\""), std::string::npos);
+}
+
+TEST_F(ServerTest, OverLongRequestsGetTheRight4xx) {
+  HttpReply r = Get(port_, "/api/alerts?agent=" + std::string(5000, 'a'));
+  EXPECT_EQ(r.status, 414);
+  EXPECT_NE(r.body.find("URI longer than 4096 bytes"), std::string::npos);
+  r = SendRaw(port_, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'b') +
+                         "\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(r.status, 431);
+  r = SendRaw(port_, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70000, 'b') +
+                         "\r\nConnection: close\r\n\r\n");
+  EXPECT_GE(r.status, 400);
+  EXPECT_LT(r.status, 500);
+  EXPECT_EQ(Get(port_, "/-/healthy").status, 200) << "the server survives";
+}
+
+TEST_F(ServerTest, GarbageRequestsGetA400AndTheServerCarriesOn) {
+  for (const std::string& raw : {std::string("\x16\x03\x01\x02\x00garbage\r\n\r\n"),
+                                 std::string("GET\r\n\r\n"), std::string("GET / HTTP/9.9\r\n\r\n"),
+                                 std::string("GET /metrics HTTP/1.1\r\nBad Header\r\n\r\n")}) {
+    HttpReply r = SendRaw(port_, raw, 3000);
+    if (r.status != 0) {
+      EXPECT_GE(r.status, 400) << raw;
+      EXPECT_LT(r.status, 500) << raw;
+    }
+  }
+  EXPECT_EQ(Get(port_, "/-/healthy").status, 200);
+}
+
+TEST_F(ServerTest, ASilentClientDoesNotBlockOthers) {
+  // Half a request, then nothing: other clients are still served at once.
+  std::thread slow([] { SendRaw(port_, "GET /metrics HTTP/1.1\r\nHost: x\r\n", 1500); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Get(port_, "/api/alerts").status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  slow.join();
+}
+
+TEST_F(ServerTest, HealthAndReadiness) {
+  HttpReply r = Get(port_, "/-/healthy");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "Argus is Healthy.\n");
+  r = Get(port_, "/-/ready");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "Argus is Ready.\n");
+}
+
+TEST_F(ServerTest, StatusPageListsAlertsAndLinks) {
+  HttpReply r = Get(port_, "/");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.headers.find("Content-Type: text/html"), std::string::npos);
+  EXPECT_NE(r.body.find("<a href=\"/metrics\">"), std::string::npos);
+  EXPECT_NE(r.body.find("stuck_loop:dax"), std::string::npos);
+  EXPECT_NE(r.body.find("<a href=\"/api/failure-report/dax\">dax</a>"), std::string::npos);
+  EXPECT_NE(r.body.find("critical (4)"), std::string::npos);
+}
+
+TEST_F(ServerTest, ConcurrentRequestsAreAllServed) {
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 16; ++i) {
+    clients.emplace_back([&, i] {
+      const char* target = i % 3 == 0 ? "/metrics" : i % 3 == 1 ? "/api/alerts" : "/check";
+      if (Get(port_, target).status == 200) ++ok;
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok, 16);
+}
+
+}  // namespace
+}  // namespace argus::testing
