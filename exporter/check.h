@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "alert.h"
+#include "rules.h"
 #include "snapshot.h"
 
 namespace argus {
@@ -70,6 +71,10 @@ class Check {
   virtual std::vector<Param> Params() = 0;
   virtual std::vector<GaugeInfo> Gauges() const = 0;
   virtual void Evaluate(const Snapshot& snap, CheckOutput* out) const = 0;
+  // Alerting rules that reproduce Evaluate's verdict from the gauges alone:
+  // one per severity, each firing exactly when Evaluate raises that
+  // severity for a scope.
+  virtual std::vector<RuleSpec> Rules() const = 0;
   virtual std::unique_ptr<Check> Clone() const = 0;
 
   // The current value of a numeric or duration parameter (durations in

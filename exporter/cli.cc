@@ -15,6 +15,7 @@
 #include "failure_report.h"
 #include "http_server.h"
 #include "log.h"
+#include "rules.h"
 #include "sqlite_source.h"
 
 namespace argus {
@@ -249,8 +250,20 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   serve->add_option("--log.level", serve_options.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
 
+  std::string rules_config, unused_now;
+  CLI::App* rules = app.add_subcommand(
+      "rules", "print the Prometheus alerting rules for the configuration");
+  rules->add_option("--config", rules_config, "YAML config file");
+  auto valid_now = [](const std::string& text) {
+    return ParseTimestamp(text) ? std::string() : "not a timestamp (ISO-8601 or Unix seconds)";
+  };
+  rules->add_option("--now", unused_now, "accepted like every subcommand; the rules do not depend on it")
+      ->check(valid_now);
+
   CLI::App* config_cmd = app.add_subcommand(
       "config", "print the default configuration: every key, its default and its meaning");
+  config_cmd->add_option("--now", unused_now, "accepted like every subcommand; the defaults do not depend on it")
+      ->check(valid_now);
 
   // No subcommand means serve: `argus_exporter --db x` runs the exporter.
   std::vector<std::string> full = args;
@@ -275,6 +288,14 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (*report) return RunReport(report_flags, agent, hours, out, err);
   if (*demo) return RunDemo(demo_flags, demo_options, no_plants, out, err);
   if (*serve) return RunServe(serve_flags, serve_options, err);
+  if (*rules) {
+    Config config;
+    if (!rules_config.empty()) {
+      if (Status s = LoadConfig(rules_config, &config); !s.ok()) return Fail(err, s.message());
+    }
+    out << RulesYaml(config);
+    return kExitOk;
+  }
   if (*config_cmd) {
     out << DefaultConfigYaml();
     return kExitOk;

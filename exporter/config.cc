@@ -18,6 +18,8 @@ Config Config::Clone() const {
   copy.listen_address = listen_address;
   copy.top_reasons = top_reasons;
   copy.sources = sources;
+  copy.prometheus_job = prometheus_job;
+  copy.runbook_base_url = runbook_base_url;
   copy.checks.clear();
   for (const auto& c : checks) copy.checks.push_back(c->Clone());
   return copy;
@@ -210,6 +212,14 @@ Status ParseConfig(const std::string& yaml_text, Config* config) {
           Fail(value, key, "must be a whole number from 1 to 1000");
         }
         config->top_reasons = n;
+      } else if (key == "prometheus_job") {
+        config->prometheus_job = Scalar(value, key);
+        if (config->prometheus_job.empty() ||
+            config->prometheus_job.find_first_of("\"\\\n") != std::string::npos) {
+          Fail(value, key, "must be a job name without quotes, backslashes or newlines");
+        }
+      } else if (key == "runbook_base_url") {
+        config->runbook_base_url = Scalar(value, key);
       } else if (key == "sources") {
         ApplySources(config->sources, value);
       } else if (key == "checks") {
@@ -268,6 +278,10 @@ std::string DefaultConfigYaml() {
       << YAML::Comment("HOST:PORT of the HTTP server; --web.listen-address overrides");
   out << YAML::Key << "top_reasons" << YAML::Value << static_cast<int>(c.top_reasons)
       << YAML::Comment("rejection reasons beyond the N most frequent are published as 'other'");
+  out << YAML::Key << "prometheus_job" << YAML::Value << c.prometheus_job
+      << YAML::Comment("job label of the scrape config, used by the exporter-health rules");
+  out << YAML::Key << "runbook_base_url" << YAML::Value << c.runbook_base_url
+      << YAML::Comment("where docs/runbooks.md is published; rules link to its sections");
   out << YAML::Key << "sources" << YAML::Comment("one SELECT per table, returning its columns")
       << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "submissions" << YAML::Value << c.sources.submissions;

@@ -26,6 +26,10 @@ struct Config {
   // Rejection reasons beyond the most frequent N are published as "other".
   double top_reasons = 10;
   SourceQueries sources;
+  // The Prometheus job that scrapes Argus, for the exporter-health rules.
+  std::string prometheus_job = "argus";
+  // Where docs/runbooks.md is published; each rule links to its section.
+  std::string runbook_base_url = "docs/runbooks.md";
   std::vector<std::unique_ptr<Check>> checks;
 
   const Check* FindCheck(std::string_view id) const;

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <algorithm>
 
 #include <nlohmann/json.hpp>
 
@@ -253,6 +254,45 @@ TEST_F(CliTest, ServeRefusesBadFlagsAndAnAddressItCannotUse) {
   EXPECT_NE(r.err.find("--interval"), std::string::npos) << r.err;
   r = Exec("--db " + *db_ + " --log.level loud");
   EXPECT_EQ(r.status, 3);
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(CliTest, ShippedRulesAreTheOutputForTheDefaultConfig) {
+  Outcome r = Exec("rules");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, Slurp(std::string(ARGUS_SOURCE_DIR) + "/rules/argus-alerts.yml"))
+      << "rules/argus-alerts.yml is stale: regenerate it with `argus_exporter rules > rules/argus-alerts.yml`";
+}
+
+TEST_F(CliTest, RulesFollowTheConfig) {
+  const std::string config = (*dir_ / "rules.yml").string();
+  std::ofstream(config) << "prometheus_job: pipeline-argus\n"
+                           "runbook_base_url: https://wiki.example/argus/runbooks.md\n"
+                           "checks:\n  stuck_loop:\n    item_rejections: 4\n  cost_spike:\n    enabled: false\n";
+  Outcome r = Exec("rules --config " + config);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("argus_agent_stuck_item_rejections >= 4 - 1e-09"), std::string::npos);
+  EXPECT_EQ(r.out.find("ArgusCostSpike"), std::string::npos);
+  EXPECT_NE(r.out.find("up{job=\"pipeline-argus\"} == 0"), std::string::npos);
+  EXPECT_NE(r.out.find("runbook_url: https://wiki.example/argus/runbooks.md#argusstuckloop"), std::string::npos);
+}
+
+TEST_F(CliTest, EveryRuleHasARunbookSection) {
+  const std::string runbooks = Slurp(std::string(ARGUS_SOURCE_DIR) + "/docs/runbooks.md");
+  std::istringstream rules(Exec("rules").out);
+  std::string line;
+  int alerts = 0;
+  while (std::getline(rules, line)) {
+    const size_t at = line.find("- alert: ");
+    if (at == std::string::npos) continue;
+    ++alerts;
+    const std::string name = line.substr(at + 9);
+    EXPECT_NE(runbooks.find("\n## " + name + "\n"), std::string::npos) << name << " has no section in docs/runbooks.md";
+  }
+  EXPECT_EQ(alerts, 19);
 }
 
 }  // namespace

@@ -78,6 +78,33 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
     }
   }
 
+
+  std::vector<RuleSpec> Rules() const override {
+    const std::string t = kPromTolerance;
+    const std::string cur = "argus_agent_cost_usd{window=\"current\"}";
+    const std::string mean = "(argus_agent_cost_usd{window=\"baseline\"} / " +
+                             PromNumber(double(baseline_) / double(window_)) + ")";
+    auto at_least = [&](double factor) {
+      return " and " + cur + " >= ignoring(window) (" + PromNumber(factor) + " * " + mean +
+             " - " + t + ")";
+    };
+    const std::string fires = cur + " >= " + PromNumber(min_usd_) + " - " + t;
+    const std::string description =
+        "{{ $labels.agent }} spent ${{ $value | printf \"%.2f\" }} in the last " +
+        FormatDuration(window_) + ", at least " + PromNumber(warning_factor_) +
+        "x its mean over the " + FormatDuration(baseline_) + " before (critical at " +
+        PromNumber(critical_factor_) + "x).";
+    return {
+        {"ArgusCostSpike", Severity::kWarning,
+         "max without(window) (" + fires + at_least(warning_factor_) + ") unless max without(window) (" +
+             fires + at_least(critical_factor_) + ")",
+         "Agent {{ $labels.agent }} cost spike", description},
+        {"ArgusCostSpike", Severity::kCritical,
+         "max without(window) (" + fires + at_least(critical_factor_) + ")",
+         "Agent {{ $labels.agent }} cost spike", description},
+    };
+  }
+
  private:
   Millis window_ = 24 * kHour;
   Millis baseline_ = 7 * kDay;

@@ -112,6 +112,30 @@ class DomainRejectionPatternCheck : public CheckBase<DomainRejectionPatternCheck
     }
   }
 
+
+  std::vector<RuleSpec> Rules() const override {
+    const std::string t = kPromTolerance;
+    const std::string ratio = "argus_domain_rejections / argus_domain_reviews";
+    const std::string guard =
+        " and argus_domain_reviews >= " + PromNumber(min_reviews_) + " - " + t +
+        " and argus_domain_rejecting_agents >= " + PromNumber(min_agents_) + " - " + t +
+        " and argus_domain_top_reason_rejections / argus_domain_rejections >= " +
+        PromNumber(top_reason_share_) + " - " + t;
+    const std::string description =
+        "{{ $value | humanizePercentage }} of the reviews in domain {{ $labels.domain }} were "
+        "rejected in the last " +
+        FormatDuration(window_) + ", by several agents and mostly for one reason.";
+    return {
+        {"ArgusDomainRejectionPattern", Severity::kWarning,
+         ratio + " >= " + PromNumber(warning_ratio_) + " - " + t + " < " +
+             PromNumber(critical_ratio_) + " - " + t + guard,
+         "Domain {{ $labels.domain }} rejects most work", description},
+        {"ArgusDomainRejectionPattern", Severity::kCritical,
+         ratio + " >= " + PromNumber(critical_ratio_) + " - " + t + guard,
+         "Domain {{ $labels.domain }} rejects most work", description},
+    };
+  }
+
  private:
   static std::string ReasonName(const Snapshot& snap, uint32_t reason) {
     return reason == kNoReason ? std::string() : snap.reasons[reason];

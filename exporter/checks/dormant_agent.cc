@@ -91,6 +91,28 @@ class DormantAgentCheck : public CheckBase<DormantAgentCheck> {
     }
   }
 
+
+  std::vector<RuleSpec> Rules() const override {
+    const std::string warn = PromNumber(double(warning_after_) / kSecond);
+    const std::string crit = PromNumber(double(critical_after_) / kSecond);
+    const std::string limits = " (warning after " + FormatDuration(warning_after_) +
+                               ", critical after " + FormatDuration(critical_after_) + ").";
+    const std::string description =
+        "{{ $labels.agent }} has had no submission or cost row for {{ $value | humanizeDuration }}" +
+        limits;
+    return {
+        {"ArgusAgentDormant", Severity::kWarning,
+         "argus_agent_idle_seconds >= " + warn + " < " + crit,
+         "Agent {{ $labels.agent }} is dormant", description},
+        {"ArgusAgentDormant", Severity::kCritical, "argus_agent_idle_seconds >= " + crit,
+         "Agent {{ $labels.agent }} is dormant", description},
+        {"ArgusExpectedAgentMissing", Severity::kCritical, "argus_agent_expected_missing == 1",
+         "Expected agent {{ $labels.agent }} has not been seen",
+         "{{ $labels.agent }} is listed in expected_agents but has no activity in the last " +
+             FormatDuration(lookback_) + "."},
+    };
+  }
+
  private:
   bool IsExpected(const std::string& agent) const {
     return std::find(expected_.begin(), expected_.end(), agent) != expected_.end();

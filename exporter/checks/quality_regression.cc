@@ -89,6 +89,31 @@ class QualityRegressionCheck : public CheckBase<QualityRegressionCheck> {
     }
   }
 
+
+  std::vector<RuleSpec> Rules() const override {
+    const std::string drop =
+        "(argus_agent_approval_ratio{window=\"baseline\"} - ignoring(window) "
+        "argus_agent_approval_ratio{window=\"current\"})";
+    const std::string guard =
+        " and ignoring(window) argus_agent_reviews{window=\"current\"} >= " +
+        PromNumber(min_window_) +
+        " and ignoring(window) argus_agent_reviews{window=\"baseline\"} >= " +
+        PromNumber(min_baseline_);
+    const std::string warn = PromNumber(warning_drop_) + " - " + kPromTolerance;
+    const std::string crit = PromNumber(critical_drop_) + " - " + kPromTolerance;
+    const std::string description =
+        "The approval ratio of {{ $labels.agent }} over the last " + FormatDuration(window_) +
+        " is {{ $value | humanizePercentage }} below its " + FormatDuration(baseline_) +
+        " baseline (warning at " + PromNumber(warning_drop_) + ", critical at " +
+        PromNumber(critical_drop_) + ").";
+    return {
+        {"ArgusQualityRegression", Severity::kWarning, drop + " >= " + warn + " < " + crit + guard,
+         "Agent {{ $labels.agent }} approval ratio dropped", description},
+        {"ArgusQualityRegression", Severity::kCritical, drop + " >= " + crit + guard,
+         "Agent {{ $labels.agent }} approval ratio dropped", description},
+    };
+  }
+
  private:
   static void Publish(CheckOutput* out, const std::string& agent, const char* window,
                       double reviews, double approved) {

@@ -113,6 +113,26 @@ class StuckLoopCheck : public CheckBase<StuckLoopCheck> {
     }
   }
 
+
+  std::vector<RuleSpec> Rules() const override {
+    const std::string t = kPromTolerance;
+    auto loop = [&](double item, double streak) {
+      return "max without() (argus_agent_stuck_item_rejections >= " + PromNumber(item) + " - " +
+             t + " or argus_agent_rejection_streak >= " + PromNumber(streak) + " - " + t + ")";
+    };
+    const std::string description =
+        "{{ $labels.agent }} keeps failing in the last " + FormatDuration(window_) +
+        ": an item rejected {{ $value }} times with no approval, or a run of rejections for "
+        "one reason. See the failure report.";
+    return {
+        {"ArgusStuckLoop", Severity::kWarning,
+         loop(item_warning_, streak_warning_) + " unless " + loop(item_critical_, streak_critical_),
+         "Agent {{ $labels.agent }} is stuck in a loop", description},
+        {"ArgusStuckLoop", Severity::kCritical, loop(item_critical_, streak_critical_),
+         "Agent {{ $labels.agent }} is stuck in a loop", description},
+    };
+  }
+
  private:
   void Report(const Snapshot& snap, CheckOutput* out, const std::string& agent,
               const std::vector<StuckItem>& candidates, const RejectionStreak& streak) const {

@@ -81,6 +81,36 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
     for (const auto& [d, counts] : domains) Judge(snap, out, snap.domains[d], counts);
   }
 
+
+  std::vector<RuleSpec> Rules() const override {
+    const std::string t = kPromTolerance;
+    const std::string count = "argus_throughput_reviews";
+    const std::string mean = "argus_throughput_baseline_mean_reviews";
+    const std::string sd = "argus_throughput_baseline_stddev_reviews";
+    const std::string z = "(" + count + " - " + mean + ") / " + sd;
+    const std::string judged = " and " + mean + " >= " + PromNumber(min_mean_) + " - " + t;
+    const std::string drop = " and " + count + " <= " + PromNumber(drop_ratio_) + " * " + mean +
+                             " + " + t + " and (" + sd + " < " + t + " or " + z + " <= " +
+                             PromNumber(drop_z_) + " + " + t + ")";
+    const std::string surge = " and " + count + " >= " + PromNumber(surge_ratio_) + " * " + mean +
+                              " - " + t + " and (" + sd + " < " + t + " or " + z + " >= " +
+                              PromNumber(surge_z_) + " - " + t + ") and " + count + " >= " +
+                              PromNumber(surge_min_) + " - " + t;
+    const std::string where = "{{ with $labels.domain }}domain {{ . }}{{ else }}the pipeline{{ end }}";
+    const std::string description =
+        "{{ $value }} reviews in " + where + " in the last " + FormatDuration(window_) +
+        ", against the " + FormatDuration(window_) + " buckets of the " +
+        FormatDuration(baseline_) + " before.";
+    return {
+        {"ArgusThroughputDrop", Severity::kWarning, count + " >= " + t + judged + drop,
+         "Review throughput dropped in " + where, description},
+        {"ArgusThroughputDrop", Severity::kCritical, count + " < " + t + judged + drop,
+         "Review throughput stopped in " + where, description},
+        {"ArgusThroughputSurge", Severity::kInfo, count + judged + surge,
+         "Review throughput surged in " + where, description},
+    };
+  }
+
  private:
   void Judge(const Snapshot& snap, CheckOutput* out, const std::optional<std::string>& domain,
              const std::vector<double>& counts) const {
