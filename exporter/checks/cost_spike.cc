@@ -85,7 +85,9 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
     const std::string mean = "(argus_agent_cost_usd{window=\"baseline\"} / " +
                              PromNumber(double(baseline_) / double(window_)) + ")";
     auto at_least = [&](double factor) {
-      return " and " + cur + " >= ignoring(window) (" + PromNumber(factor) + " * " + mean +
+      // A comparison matched ignoring(window) drops the label, so the
+      // `and` must ignore it too.
+      return " and ignoring(window) " + cur + " >= ignoring(window) (" + PromNumber(factor) + " * " + mean +
              " - " + t + ")";
     };
     const std::string fires = cur + " >= " + PromNumber(min_usd_) + " - " + t;

@@ -88,7 +88,9 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
     const std::string rate = "(argus_agent_rejections{window=\"baseline\"} / " +
                              PromNumber(double(baseline_) / double(window_)) + ")";
     auto at_least = [&](double factor) {
-      return " and " + cur + " >= ignoring(window) (" + PromNumber(factor) + " * " + rate +
+      // A comparison matched ignoring(window) drops the label, so the
+      // `and` must ignore it too.
+      return " and ignoring(window) " + cur + " >= ignoring(window) (" + PromNumber(factor) + " * " + rate +
              " - " + t + ")";
     };
     const std::string fires = cur + " >= " + PromNumber(min_rejections_) + " - " + t;

@@ -122,8 +122,10 @@ class StuckLoopCheck : public CheckBase<StuckLoopCheck> {
     };
     const std::string description =
         "{{ $labels.agent }} keeps failing in the last " + FormatDuration(window_) +
-        ": an item rejected {{ $value }} times with no approval, or a run of rejections for "
-        "one reason. See the failure report.";
+        ": one item rejected at least " + PromNumber(item_warning_) +
+        " times with no approval, or at least " + PromNumber(streak_warning_) +
+        " rejections in a row for one reason (critical at " + PromNumber(item_critical_) + " and " +
+        PromNumber(streak_critical_) + "). See /api/failure-report/{{ $labels.agent }}.";
     return {
         {"ArgusStuckLoop", Severity::kWarning,
          loop(item_warning_, streak_warning_) + " unless " + loop(item_critical_, streak_critical_),
