@@ -6,9 +6,12 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
-  libcli11-dev libgtest-dev sqlite3 util-linux time curl prometheus
+  libcli11-dev libgtest-dev sqlite3 util-linux time curl prometheus prometheus-alertmanager
 )
 packages+=("$@")
+# The dashboard check runs TypeScript from the npm registry: Node.js and npm
+# come with the machine, or from Debian when missing.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -19,6 +19,13 @@ HttpReply SendRaw(int port, const std::string& raw, int timeout_ms = 10000);
 // GET `target` with "Connection: close".
 HttpReply Get(int port, const std::string& target, const std::string& method = "GET");
 
+// GET over HTTP/1.0, so that servers that would otherwise chunk a long
+// reply (Prometheus, Alertmanager) send it plain.
+HttpReply Get10(int port, const std::string& target);
+
+// Percent-encodes a query-string value.
+std::string UrlEncode(const std::string& text);
+
 }  // namespace argus::testing
 
 #endif  // ARGUS_TESTS_HTTP_CLIENT_H_

@@ -1,0 +1,271 @@
+// End to end: the exporter on a fresh demo pipeline, a real Prometheus
+// loading the shipped rules, a real Alertmanager with the shipped routing
+// sending to a webhook inside this test. The set of alerts Prometheus fires
+// must be the exporter's own, the webhook must receive them, and every
+// Grafana panel's query must return data.
+#include <CivetServer.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <tuple>
+
+#include <nlohmann/json.hpp>
+
+#include "demo.h"
+#include "http_client.h"
+
+extern char** environ;
+
+namespace argus::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::json;
+
+std::string Slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A child process with its output in a log file; stopped (SIGTERM, then
+// SIGKILL) when destroyed.
+class Process {
+ public:
+  Process(std::vector<std::string> args, const fs::path& log) : log_(log) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    if (posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~Process() { Stop(); }
+  bool running() const { return pid_ > 0; }
+  std::string log() const { return Slurp(log_); }
+  void Stop() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    int status;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (Clock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  fs::path log_;
+};
+
+// Alertmanager's webhook receiver: records each notification by path.
+class Webhook : public CivetHandler {
+ public:
+  bool handlePost(CivetServer*, mg_connection* conn) override {
+    const mg_request_info* info = mg_get_request_info(conn);
+    std::string body;
+    char buf[8192];
+    int n;
+    while ((n = mg_read(conn, buf, sizeof buf)) > 0) body.append(buf, n);
+    {
+      std::lock_guard lock(mu_);
+      received_.push_back({info->local_uri ? info->local_uri : "", body});
+    }
+    mg_send_http_ok(conn, "text/plain", 2);
+    mg_write(conn, "ok", 2);
+    return true;
+  }
+  std::vector<std::pair<std::string, std::string>> received() {
+    std::lock_guard lock(mu_);
+    return received_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<std::string, std::string>> received_;
+};
+
+// (check, agent, domain, severity): what identifies an alert on both sides.
+using AlertKey = std::tuple<std::string, std::string, std::string, std::string>;
+
+std::string Str(const Json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
+bool WaitFor(std::chrono::seconds limit, const std::function<bool()>& done) {
+  const auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  return done();
+}
+
+Json GetJson(int port, const std::string& target) {
+  HttpReply r = Get10(port, target);
+  return r.status == 200 ? Json::parse(r.body, nullptr, false) : Json();
+}
+
+TEST(EndToEnd, PrometheusAndAlertmanagerAgreeWithTheExporter) {
+  const fs::path dir = fs::path(::testing::TempDir()) / ("argus_e2e_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path source(ARGUS_SOURCE_DIR);
+
+  // A pipeline as of now, with one planted case of each detection.
+  DemoOptions demo;
+  demo.path = (dir / "pipeline.db").string();
+  demo.now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch()).count();
+  ASSERT_TRUE(WriteDemo(demo).ok());
+
+  Webhook webhook;
+  CivetServer hooks({"listening_ports", "127.0.0.1:0", "num_threads", "4"});
+  hooks.addHandler("/", &webhook);
+  const int hook_port = hooks.getListeningPorts().front();
+
+  const int argus_port = FreePort(), prom_port = FreePort(), am_port = FreePort();
+  Process argus({ARGUS_EXPORTER_BIN, "serve", "--db", demo.path, "--web.listen-address",
+                 "127.0.0.1:" + std::to_string(argus_port), "--interval", "1s"},
+                dir / "argus.log");
+
+  // The shipped routing, pointed at this test's webhook and made quick.
+  std::string am = Slurp(source / "rules/alertmanager.yml");
+  for (auto [from, to] : {std::pair<std::string, std::string>{"http://127.0.0.1:9095",
+                                                              "http://127.0.0.1:" + std::to_string(hook_port)},
+                          {"group_wait: 30s", "group_wait: 1s"},
+                          {"group_interval: 5m", "group_interval: 1s"}}) {
+    for (size_t at; (at = am.find(from)) != std::string::npos;) am.replace(at, from.size(), to);
+  }
+  std::ofstream(dir / "alertmanager.yml") << am;
+  Process alertmanager({"prometheus-alertmanager", "--config.file=" + (dir / "alertmanager.yml").string(),
+                        "--storage.path=" + (dir / "am").string(),
+                        "--web.listen-address=127.0.0.1:" + std::to_string(am_port),
+                        "--cluster.listen-address="},
+                       dir / "alertmanager.log");
+
+  std::ofstream(dir / "prometheus.yml")
+      << "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+      << "rule_files: ['" << (source / "rules/argus-alerts.yml").string() << "']\n"
+      << "alerting: {alertmanagers: [{static_configs: [{targets: ['127.0.0.1:" << am_port << "']}]}]}\n"
+      << "scrape_configs: [{job_name: argus, static_configs: [{targets: ['127.0.0.1:" << argus_port << "']}]}]\n";
+  Process prometheus({"prometheus", "--config.file=" + (dir / "prometheus.yml").string(),
+                      "--storage.tsdb.path=" + (dir / "prom").string(),
+                      "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+                     dir / "prometheus.log");
+  ASSERT_TRUE(argus.running() && alertmanager.running() && prometheus.running());
+
+  // The target is up.
+  const bool up = WaitFor(std::chrono::seconds(40), [&] {
+    Json j = GetJson(prom_port, "/api/v1/query?query=" + UrlEncode("up{job=\"argus\"}"));
+    return j.is_object() && j["data"]["result"].size() == 1 &&
+           j["data"]["result"][0]["value"][1] == "1";
+  });
+  ASSERT_TRUE(up) << "prometheus:\n" << prometheus.log() << "\nargus:\n" << argus.log();
+
+  // What the exporter itself says.
+  std::set<AlertKey> expected;
+  const Json exporter_alerts = GetJson(argus_port, "/api/alerts");
+  for (const Json& a : exporter_alerts["alerts"]) {
+    expected.insert({Str(a, "check"), Str(a, "agent"), Str(a, "domain"), Str(a, "severity")});
+  }
+  ASSERT_EQ(expected.size(), 7u);
+
+  // What Prometheus fires from the shipped rules.
+  std::set<AlertKey> firing;
+  WaitFor(std::chrono::seconds(30), [&] {
+    firing.clear();
+    const Json reply = GetJson(prom_port, "/api/v1/alerts");
+    if (!reply.is_object()) return false;
+    for (const Json& a : reply["data"]["alerts"]) {
+      const Json& l = a["labels"];
+      if (a["state"] != "firing" || Str(l, "category") == "exporter") continue;
+      firing.insert({Str(l, "check"), Str(l, "agent"), Str(l, "domain"), Str(l, "severity")});
+    }
+    return firing == expected;
+  });
+  EXPECT_EQ(firing, expected);
+
+  // What reached the webhook: criticals paged, warnings ticketed.
+  std::set<AlertKey> paged, ticketed;
+  WaitFor(std::chrono::seconds(30), [&] {
+    paged.clear();
+    ticketed.clear();
+    for (const auto& [path, body] : webhook.received()) {
+      Json j = Json::parse(body, nullptr, false);
+      if (!j.is_object()) continue;
+      for (const Json& a : j["alerts"]) {
+        const Json& l = a["labels"];
+        AlertKey key{Str(l, "check"), Str(l, "agent"), Str(l, "domain"), Str(l, "severity")};
+        (path == "/pager" ? paged : ticketed).insert(key);
+      }
+    }
+    return paged.size() + ticketed.size() >= expected.size();
+  });
+  std::set<AlertKey> delivered = paged;
+  delivered.insert(ticketed.begin(), ticketed.end());
+  EXPECT_EQ(delivered, expected) << "alertmanager:\n" << alertmanager.log();
+  for (const AlertKey& k : paged) EXPECT_EQ(std::get<3>(k), "critical");
+  for (const AlertKey& k : ticketed) EXPECT_EQ(std::get<3>(k), "warning");
+
+  // Every Grafana panel's query returns data from this Prometheus.
+  const Json dashboard = Json::parse(Slurp(source / "grafana/dashboards/argus-overview.json"));
+  int queries = 0;
+  for (const Json& panel : dashboard["panels"]) {
+    for (const Json& target : panel["targets"]) {
+      const std::string expr = target["expr"];
+      ++queries;
+      Json result;
+      const bool has_data = WaitFor(std::chrono::seconds(15), [&] {
+        result = GetJson(prom_port, "/api/v1/query?query=" + UrlEncode(expr));
+        return result.is_object() && result["status"] == "success" && !result["data"]["result"].empty();
+      });
+      EXPECT_TRUE(has_data) << "panel '" << panel["title"].get<std::string>() << "': " << expr << " -> "
+                            << result.dump();
+    }
+  }
+  EXPECT_GE(queries, 10);
+
+  prometheus.Stop();
+  alertmanager.Stop();
+  argus.Stop();
+  EXPECT_EQ(argus.log().find("level=error"), std::string::npos) << argus.log();
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace argus::testing
