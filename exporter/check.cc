@@ -2,12 +2,12 @@
 
 namespace argus {
 
-Alert NewAlert(const Check& check, const Snapshot& snap, std::string scope) {
+Alert NewAlert(const Check& check, Millis now, std::string scope) {
   Alert a;
   a.check = std::string(check.id());
   a.category = std::string(check.category());
   a.scope = std::move(scope);
-  a.detected_at = snap.now;
+  a.detected_at = now;
   return a;
 }
 

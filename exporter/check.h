@@ -13,6 +13,8 @@
 
 namespace argus {
 
+class WindowState;
+
 // One configurable number or list of a check, bound to the member that holds
 // it. The config loader, the docs and the rule generator all read these.
 struct Param {
@@ -70,7 +72,14 @@ class Check {
   virtual Millis Lookback() const = 0;
   virtual std::vector<Param> Params() = 0;
   virtual std::vector<GaugeInfo> Gauges() const = 0;
+  // The straightforward evaluation: scans the rows of a snapshot. Kept as
+  // the oracle the incremental evaluation is tested against.
   virtual void Evaluate(const Snapshot& snap, CheckOutput* out) const = 0;
+  // The same verdict from the aggregates of a WindowState, which must track
+  // every offset Offsets() returns.
+  virtual void EvaluateState(const WindowState& state, CheckOutput* out) const = 0;
+  // Window and baseline edges, as offsets before now, the check reads.
+  virtual std::vector<Millis> Offsets() const = 0;
   // Alerting rules that reproduce Evaluate's verdict from the gauges alone:
   // one per severity, each firing exactly when Evaluate raises that
   // severity for a scope.
@@ -94,7 +103,7 @@ class CheckBase : public Check {
 };
 
 // Starts an alert of `check` with its id, category and detection time set.
-Alert NewAlert(const Check& check, const Snapshot& snap, std::string scope);
+Alert NewAlert(const Check& check, Millis now, std::string scope);
 
 // Every check, in the order the docs and rules list them, with defaults.
 std::vector<std::unique_ptr<Check>> AllChecks();

@@ -14,6 +14,7 @@
 #include "exporter.h"
 #include "failure_report.h"
 #include "http_server.h"
+#include "incremental_engine.h"
 #include "log.h"
 #include "rules.h"
 #include "sqlite_source.h"
@@ -100,7 +101,7 @@ int RunCheck(const CommonFlags& flags, const std::string& format, std::ostream& 
   if (Status s = flags.Resolve(&config, &now); !s.ok()) return Fail(err, s.message());
   if (config.database.empty()) return Fail(err, "no database: pass --db or set database:");
   SqliteSource source(config.database, config.sources);
-  const CycleResult result = RunChecks(config, source, now);
+  const CycleResult result = IncrementalEngine(config, source).Run(now);
   if (format == "text") {
     PrintText(result, out);
   } else {

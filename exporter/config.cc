@@ -18,6 +18,7 @@ Config Config::Clone() const {
   copy.listen_address = listen_address;
   copy.top_reasons = top_reasons;
   copy.sources = sources;
+  copy.sources_incremental = sources_incremental;
   copy.prometheus_job = prometheus_job;
   copy.runbook_base_url = runbook_base_url;
   copy.checks.clear();
@@ -142,17 +143,21 @@ void ApplyCheck(Check& check, const YAML::Node& node, const std::string& prefix)
   }
 }
 
-void ApplySources(SourceQueries& sources, const YAML::Node& node) {
+void ApplySources(SourceQueries& sources, bool* incremental, const YAML::Node& node) {
   if (node.IsNull()) return;
   Expect(node, "sources", YAML::NodeType::Map, "a map of table name to SQL query");
   for (const auto& entry : node) {
     const std::string name = entry.first.Scalar();
     const std::string key = "sources." + name;
+    if (name == "incremental") {
+      *incremental = Bool(entry.second, key);
+      continue;
+    }
     std::string* target = name == "submissions" ? &sources.submissions
                           : name == "reviews"   ? &sources.reviews
                           : name == "costs"     ? &sources.costs
                                                 : nullptr;
-    if (!target) Fail(entry.first, key, "unknown table (submissions, reviews or costs)");
+    if (!target) Fail(entry.first, key, "unknown table (submissions, reviews, costs; or incremental)");
     std::string sql = Scalar(entry.second, key);
     if (sql.find_first_not_of(" \t\r\n;") == std::string::npos) {
       Fail(entry.second, key, "must be a SELECT query");
@@ -221,7 +226,7 @@ Status ParseConfig(const std::string& yaml_text, Config* config) {
       } else if (key == "runbook_base_url") {
         config->runbook_base_url = Scalar(value, key);
       } else if (key == "sources") {
-        ApplySources(config->sources, value);
+        ApplySources(config->sources, &config->sources_incremental, value);
       } else if (key == "checks") {
         if (value.IsNull()) continue;
         Expect(value, key, YAML::NodeType::Map, "a map of check id to settings");
@@ -287,6 +292,8 @@ std::string DefaultConfigYaml() {
   out << YAML::Key << "submissions" << YAML::Value << c.sources.submissions;
   out << YAML::Key << "reviews" << YAML::Value << c.sources.reviews;
   out << YAML::Key << "costs" << YAML::Value << c.sources.costs;
+  out << YAML::Key << "incremental" << YAML::Value << false
+      << YAML::Comment("custom queries only: their id only grows, so read just new rows");
   out << YAML::EndMap;
   out << YAML::Key << "checks" << YAML::Value << YAML::BeginMap;
   for (auto& check : c.checks) {

@@ -26,6 +26,9 @@ struct Config {
   // Rejection reasons beyond the most frequent N are published as "other".
   double top_reasons = 10;
   SourceQueries sources;
+  // Custom source queries whose id only grows as rows are appended can be
+  // read incrementally too (sources.incremental: true).
+  bool sources_incremental = false;
   // The Prometheus job that scrapes Argus, for the exporter-health rules.
   std::string prometheus_job = "argus";
   // Where docs/runbooks.md is published; each rule links to its section.

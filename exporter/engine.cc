@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 
 #include "failure_report.h"
 
@@ -10,16 +11,6 @@ namespace {
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// The read error a check inherits from the tables it needs, or "".
-std::string TableError(const Check& check, const Snapshot& snap) {
-  if ((check.tables() & kReviews) && !snap.reviews_error.empty()) return snap.reviews_error;
-  if ((check.tables() & kSubmissions) && !snap.submissions_error.empty()) {
-    return snap.submissions_error;
-  }
-  if ((check.tables() & kCosts) && !snap.costs_error.empty()) return snap.costs_error;
-  return "";
 }
 
 }  // namespace
@@ -33,13 +24,12 @@ size_t CycleResult::Count(Severity s) const {
                        [s](const Alert& a) { return a.severity == s; });
 }
 
-CycleResult RunChecks(const Config& config, PipelineSource& source, Millis now) {
+CycleResult EvaluateChecks(const Config& config, Millis now, const TableErrors& errors,
+                           const std::function<void(const Check&, CheckOutput*)>& evaluate) {
   const auto start = std::chrono::steady_clock::now();
   CycleResult result;
   result.now = now;
-  const Snapshot snap = LoadSnapshot(source, now, config.Lookback());
-  result.skipped = snap.skipped;
-  for (const std::string* e : {&snap.reviews_error, &snap.submissions_error, &snap.costs_error}) {
+  for (const std::string* e : {&errors.reviews, &errors.submissions, &errors.costs}) {
     if (!e->empty() && result.database_error.empty()) result.database_error = *e;
   }
   for (const auto& check : config.checks) {
@@ -48,8 +38,8 @@ CycleResult RunChecks(const Config& config, PipelineSource& source, Millis now) 
     CheckRun run;
     run.check = std::string(check->id());
     CheckOutput out;
-    out.error = TableError(*check, snap);
-    if (out.error.empty()) check->Evaluate(snap, &out);
+    out.error = errors.For(*check);
+    if (out.error.empty()) evaluate(*check, &out);
     if (out.error.empty()) {
       for (auto& a : out.alerts) result.alerts.push_back(std::move(a));
       for (auto& s : out.samples) result.samples.push_back(std::move(s));
@@ -63,6 +53,24 @@ CycleResult RunChecks(const Config& config, PipelineSource& source, Millis now) 
                      if (a.severity != b.severity) return a.severity > b.severity;
                      return a.id() < b.id();
                    });
+  result.duration_seconds = SecondsSince(start);
+  return result;
+}
+
+std::string TableErrors::For(const Check& check) const {
+  if ((check.tables() & kReviews) && !reviews.empty()) return reviews;
+  if ((check.tables() & kSubmissions) && !submissions.empty()) return submissions;
+  if ((check.tables() & kCosts) && !costs.empty()) return costs;
+  return "";
+}
+
+CycleResult RunChecks(const Config& config, PipelineSource& source, Millis now) {
+  const auto start = std::chrono::steady_clock::now();
+  const Snapshot snap = LoadSnapshot(source, now, config.Lookback());
+  CycleResult result = EvaluateChecks(
+      config, now, {snap.submissions_error, snap.reviews_error, snap.costs_error},
+      [&](const Check& check, CheckOutput* out) { check.Evaluate(snap, out); });
+  result.skipped = snap.skipped;
   result.duration_seconds = SecondsSince(start);
   return result;
 }

@@ -1,6 +1,7 @@
 #ifndef ARGUS_ENGINE_H_
 #define ARGUS_ENGINE_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,20 @@ struct CycleResult {
   size_t Count(Severity s) const;
 };
 
-// Reads the snapshot the enabled checks need and runs them. A check whose
+// Why each table could not be read in a cycle ("" when it was).
+struct TableErrors {
+  std::string submissions, reviews, costs;
+  // The error a check inherits from the tables it reads, or "".
+  std::string For(const Check& check) const;
+};
+
+// Runs every enabled check through `evaluate`, except those whose tables
+// failed, and assembles the result (alerts worst first).
+CycleResult EvaluateChecks(const Config& config, Millis now, const TableErrors& errors,
+                           const std::function<void(const Check&, CheckOutput*)>& evaluate);
+
+// The whole-window evaluation: reads the snapshot the enabled checks need
+// and runs them on it (the oracle of the incremental engine). A check whose
 // table could not be read reports that error; the others still run.
 CycleResult RunChecks(const Config& config, PipelineSource& source, Millis now);
 

@@ -19,6 +19,7 @@ Exporter::Exporter(Config config, std::unique_ptr<PipelineSource> source,
       source_(std::move(source)),
       fixed_now_(fixed_now),
       log_(log),
+      engine_(config_, *source_, &log_),
       totals_(static_cast<size_t>(config_.top_reasons)) {}
 
 Exporter::~Exporter() { Stop(); }
@@ -54,19 +55,23 @@ std::shared_ptr<const Published> Exporter::RunCycle() {
 
 std::shared_ptr<const Published> Exporter::DoCycle() {
   const Millis now = Now();
+  auto published = std::make_shared<Published>();
+  const int64_t reloads = engine_.reloads();
+  published->result = engine_.Run(now);
+  CycleResult& result = published->result;
+
+  // A replaced database (another file, or ids that went back) is counted
+  // afresh.
   const std::string generation = source_->Generation();
-  if (!generation_.empty() && !generation.empty() && generation != generation_) {
-    log_.Warn("database file replaced; counting its rows again",
+  const bool replaced = !generation_.empty() && !generation.empty() && generation != generation_;
+  if (replaced || engine_.reloads() > reloads) {
+    log_.Warn("database replaced; counting its rows again",
               {{"old", generation_}, {"new", generation}});
     totals_.Reset();
     stats_.database_reloads += 1;
   }
   if (!generation.empty()) generation_ = generation;
-
   const Status totals_status = totals_.Update(*source_);
-  auto published = std::make_shared<Published>();
-  published->result = RunChecks(config_, *source_, now);
-  CycleResult& result = published->result;
   if (!totals_status.ok() && result.database_error.empty()) {
     result.database_error = totals_status.message();
   }

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "engine.h"
 #include "failure_report.h"
+#include "incremental_engine.h"
 #include "log.h"
 #include "metrics.h"
 #include "pipeline_totals.h"
@@ -71,6 +72,7 @@ class Exporter {
   Logger& log_;
 
   // Owned by the thread running DoCycle (one at a time).
+  IncrementalEngine engine_;
   PipelineTotals totals_;
   ExporterStats stats_;
   std::string generation_;

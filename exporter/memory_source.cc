@@ -101,4 +101,18 @@ Status MemorySource::ReadCosts(const ReadRequest& request,
   return Status::Ok();
 }
 
+Status MemorySource::MaxIds(int64_t* submissions, int64_t* reviews, int64_t* costs) {
+  if (fail_submissions || fail_reviews || fail_costs) return Status::Error("injected read failure");
+  *submissions = submissions_.empty() ? -1 : submissions_.back().id;
+  *reviews = reviews_.empty() ? -1 : reviews_.back().id;
+  *costs = costs_.empty() ? -1 : costs_.back().id;
+  return Status::Ok();
+}
+
+void MemorySource::Clear() {
+  submissions_.clear();
+  reviews_.clear();
+  costs_.clear();
+}
+
 }  // namespace argus

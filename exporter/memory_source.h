@@ -53,6 +53,10 @@ class MemorySource : public PipelineSource {
   Status ReadCosts(const ReadRequest& request, const std::function<void(const CostRow&)>& visit,
                    ReadStats* stats) override;
 
+  Status MaxIds(int64_t* submissions, int64_t* reviews, int64_t* costs) override;
+  // Drops every row, as a database replaced by an empty one.
+  void Clear();
+
   bool fail_submissions = false;
   bool fail_reviews = false;
   bool fail_costs = false;

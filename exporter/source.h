@@ -93,6 +93,13 @@ class PipelineSource {
                            const std::function<void(const CostRow&)>& visit,
                            ReadStats* stats) = 0;
 
+  // The largest id of each table (-1 when empty): an id lower than one
+  // already read means the data was replaced.
+  virtual Status MaxIds(int64_t* submissions, int64_t* reviews, int64_t* costs) = 0;
+
+  // Whether reads may run on several threads at once.
+  virtual bool concurrent_reads() const { return false; }
+
   // Names the data behind the source; it changes when the database file is
   // replaced by another, which invalidates anything counted from the old one.
   virtual std::string Generation() { return ""; }

@@ -12,7 +12,7 @@ namespace {
 constexpr int kBusyTimeoutMs = 250;
 // How far a row's timestamp may lag behind the rows before it in id order
 // and still be found by the seek (see SeekFirstId).
-constexpr Millis kSeekSlack = kDay;
+constexpr Millis kSeekSlack = 6 * kHour;
 
 std::optional<Millis> ValueTime(sqlite3_value* v) {
   switch (sqlite3_value_type(v)) {
@@ -153,6 +153,16 @@ template <typename RowFn>
 Status Run(const std::string& path, std::string sql, const char* id_column,
            const ReadRequest& request, ReadStats* stats, RowFn row,
            const char* seek_table, const char* seek_column) {
+  // Where the primary-key seek applies, the rows read are those of the
+  // window already: the time filter moves out of SQL into the visitor, so
+  // each timestamp is parsed once.
+  const bool seek = seek_table && request.range.from > -kAllTime;
+  if (seek) {
+    const std::string keep = "argus_keep(";
+    const size_t at = sql.find(keep);
+    const size_t end = sql.find("!= 0 AND", at);
+    sql.replace(at, end + 8 - at, "");
+  }
   if (request.agent) sql += " AND s.agent = ?3";
   if (request.limit > 0) sql += std::string(" ORDER BY ") + id_column + " LIMIT ?5";
   Db db;
@@ -163,7 +173,8 @@ Status Run(const std::string& path, std::string sql, const char* id_column,
   // change between them.
   sqlite3_exec(db.get(), "BEGIN", nullptr, nullptr, nullptr);
   int64_t after = request.after_id;
-  if (seek_table && request.range.from > -kAllTime) {
+  // Seek only on a first read: a read after an id starts there already.
+  if (seek && request.after_id < 0) {
     after = std::max(after, SeekFirstId(db.get(), seek_table, seek_column, request.range.from) - 1);
   }
   sqlite3_bind_int64(stmt.get(), 1, request.range.from);
@@ -208,6 +219,23 @@ std::string Wrap(const std::string& query) {
 SqliteSource::SqliteSource(std::string path, SourceQueries queries)
     : path_(std::move(path)), queries_(std::move(queries)) {}
 
+Status SqliteSource::MaxIds(int64_t* submissions, int64_t* reviews, int64_t* costs) {
+  Db db;
+  if (Status s = Open(path_, &db); !s.ok()) return s;
+  const std::string sql = "SELECT (SELECT max(id) FROM " + Wrap(queries_.submissions) +
+                          "), (SELECT max(id) FROM " + Wrap(queries_.reviews) +
+                          "), (SELECT max(id) FROM " + Wrap(queries_.costs) + ")";
+  Stmt stmt;
+  if (Status s = Prepare(db.get(), path_, sql, &stmt); !s.ok()) return s;
+  if (sqlite3_step(stmt.get()) != SQLITE_ROW) return DbError(db.get(), path_, "read failed");
+  int64_t* out[] = {submissions, reviews, costs};
+  for (int i = 0; i < 3; ++i) {
+    *out[i] = sqlite3_column_type(stmt.get(), i) == SQLITE_NULL ? -1
+                                                                : sqlite3_column_int64(stmt.get(), i);
+  }
+  return Status::Ok();
+}
+
 std::string SqliteSource::Generation() {
   struct stat st;
   if (::stat(path_.c_str(), &st) != 0) return "";
@@ -248,6 +276,7 @@ Status SqliteSource::ReadSubmissions(const ReadRequest& request,
       path_, sql, "s.id", request, stats,
       [&](sqlite3_stmt* s) {
         auto t = ColumnTime(s, 1);
+        if (t && !request.range.Contains(*t)) return;
         if (!t) {
           ++stats->skipped.submissions;
           return;
@@ -275,6 +304,7 @@ Status SqliteSource::ReadReviews(const ReadRequest& request,
       path_, sql, "r.id", request, stats,
       [&](sqlite3_stmt* s) {
         auto t = ColumnTime(s, 1);
+        if (t && !request.range.Contains(*t)) return;
         std::string verdict = ColumnText(s, 2);
         if (!t || (verdict != "approved" && verdict != "rejected")) {
           ++stats->skipped.reviews;
@@ -306,6 +336,7 @@ Status SqliteSource::ReadCosts(const ReadRequest& request,
       path_, sql, "c.id", request, stats,
       [&](sqlite3_stmt* s) {
         auto t = ColumnTime(s, 1);
+        if (t && !request.range.Contains(*t)) return;
         if (!t) {
           ++stats->skipped.costs;
           return;

@@ -21,8 +21,8 @@ struct SourceQueries {
 // Reads the pipeline's SQLite database, strictly read-only: every read opens
 // the file with SQLITE_OPEN_READONLY and PRAGMA query_only, runs one short
 // statement and closes it again, so a replaced or repaired file is picked up
-// by the next read and no lock outlives a read. Thread-compatible: one
-// SqliteSource per thread.
+// by the next read and no lock outlives a read. Thread-safe: reads share no
+// state.
 class SqliteSource : public PipelineSource {
  public:
   SqliteSource(std::string path, SourceQueries queries);
@@ -36,6 +36,9 @@ class SqliteSource : public PipelineSource {
   Status ReadCosts(const ReadRequest& request, const std::function<void(const CostRow&)>& visit,
                    ReadStats* stats) override;
 
+  Status MaxIds(int64_t* submissions, int64_t* reviews, int64_t* costs) override;
+  // Every read has a connection of its own.
+  bool concurrent_reads() const override { return true; }
   // The file's device and inode, or "" when it cannot be seen.
   std::string Generation() override;
 

@@ -86,7 +86,7 @@ TEST(Config, NamesTheUnknownKeyAndItsLine) {
   EXPECT_EQ(Error("checks:\n  stuck_loops: {}\n"),
             "config: checks.stuck_loops (line 2): unknown check");
   EXPECT_EQ(Error("sources:\n  verdicts: SELECT 1\n"),
-            "config: sources.verdicts (line 2): unknown table (submissions, reviews or costs)");
+            "config: sources.verdicts (line 2): unknown table (submissions, reviews, costs; or incremental)");
 }
 
 TEST(Config, RefusesWrongTypes) {

@@ -1,8 +1,10 @@
+#include <cmath>
 #include <map>
 
 #include "../check.h"
 #include "../format.h"
 #include "registry.h"
+#include "../window_state.h"
 
 namespace argus {
 namespace {
@@ -39,45 +41,64 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
              {"agent", "window"}}};
   }
 
+  std::vector<Millis> Offsets() const override { return {window_, window_ + baseline_}; }
+
+  struct Spend {
+    int64_t rows = 0, nano_usd = 0;  // exact sums: the same in every evaluation
+  };
+
   void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
-    std::map<uint32_t, std::pair<double, double>> by_agent;  // window, baseline
+    std::map<uint32_t, std::pair<Spend, Spend>> by_agent;  // window, baseline
     const TimeRange window = snap.Window(window_);
     const TimeRange baseline = snap.Baseline(window_, baseline_);
     for (const CostEvent& c : snap.costs) {
-      if (window.Contains(c.at)) {
-        by_agent[c.agent].first += c.usd;
-      } else if (baseline.Contains(c.at)) {
-        by_agent[c.agent].second += c.usd;
-      }
+      Spend* s = window.Contains(c.at)     ? &by_agent[c.agent].first
+                 : baseline.Contains(c.at) ? &by_agent[c.agent].second
+                                           : nullptr;
+      if (!s) continue;
+      s->rows += 1;
+      s->nano_usd += std::llround(c.usd * 1e9);
     }
-    const double windows_per_baseline = double(baseline_) / double(window_);
     for (const auto& [a, spend] : by_agent) {
-      const auto [current, base] = spend;
-      const std::string& agent = snap.agents[a];
-      out->samples.push_back(
-          {"agent_cost_usd", {{"agent", agent}, {"window", "current"}}, current});
-      out->samples.push_back(
-          {"agent_cost_usd", {{"agent", agent}, {"window", "baseline"}}, base});
-      const double mean = base / windows_per_baseline;
-      if (!AtLeast(current, min_usd_) || !AtLeast(current, warning_factor_ * mean)) continue;
-      const bool critical = AtLeast(current, critical_factor_ * mean);
-      Alert alert = NewAlert(*this, snap, agent);
-      alert.severity = critical ? Severity::kCritical : Severity::kWarning;
-      alert.agent = agent;
-      alert.title = "Agent " + agent + " cost spike";
-      alert.message = agent + ": $" + Num(current) + " spent in the last " +
-                      FormatDuration(window_) + " vs a baseline of $" + Num(mean) + " per " +
-                      FormatDuration(window_);
-      alert.value = current;
-      alert.threshold = std::max(min_usd_, warning_factor_ * mean);
-      alert.details = {{"window_usd", Round4(current)},
-                       {"baseline_usd", Round4(base)},
-                       {"baseline_mean_usd", Round4(mean)}};
-      if (mean > 0) alert.details["ratio"] = Round4(current / mean);
-      out->alerts.push_back(std::move(alert));
+      Judge(snap.now, snap.agents[a], spend.first.nano_usd, spend.second.nano_usd, out);
     }
   }
 
+  void EvaluateState(const WindowState& state, CheckOutput* out) const override {
+    for (uint32_t a = 0; a < state.agents.size(); ++a) {
+      const SegmentCounts cur = state.Agent(a, 0, window_);
+      const SegmentCounts base = state.Agent(a, window_, window_ + baseline_);
+      if (cur.cost_rows + base.cost_rows == 0) continue;
+      Judge(state.now(), state.agents[a], cur.cost_nano_usd, base.cost_nano_usd, out);
+    }
+  }
+
+  void Judge(Millis now, const std::string& agent, int64_t current_nano, int64_t base_nano,
+             CheckOutput* out) const {
+    const double current = double(current_nano) / 1e9, base = double(base_nano) / 1e9;
+    out->samples.push_back(
+        {"agent_cost_usd", {{"agent", agent}, {"window", "current"}}, current});
+    out->samples.push_back(
+        {"agent_cost_usd", {{"agent", agent}, {"window", "baseline"}}, base});
+    const double windows_per_baseline = double(baseline_) / double(window_);
+    const double mean = base / windows_per_baseline;
+    if (!AtLeast(current, min_usd_) || !AtLeast(current, warning_factor_ * mean)) return;
+    const bool critical = AtLeast(current, critical_factor_ * mean);
+    Alert alert = NewAlert(*this, now, agent);
+    alert.severity = critical ? Severity::kCritical : Severity::kWarning;
+    alert.agent = agent;
+    alert.title = "Agent " + agent + " cost spike";
+    alert.message = agent + ": $" + Num(current) + " spent in the last " +
+                    FormatDuration(window_) + " vs a baseline of $" + Num(mean) + " per " +
+                    FormatDuration(window_);
+    alert.value = current;
+    alert.threshold = std::max(min_usd_, warning_factor_ * mean);
+    alert.details = {{"window_usd", Round4(current)},
+                     {"baseline_usd", Round4(base)},
+                     {"baseline_mean_usd", Round4(mean)}};
+    if (mean > 0) alert.details["ratio"] = Round4(current / mean);
+    out->alerts.push_back(std::move(alert));
+  }
 
   std::vector<RuleSpec> Rules() const override {
     const std::string t = kPromTolerance;

@@ -4,6 +4,7 @@
 #include "../check.h"
 #include "../format.h"
 #include "registry.h"
+#include "../window_state.h"
 
 namespace argus {
 namespace {
@@ -50,68 +51,86 @@ class DomainRejectionPatternCheck : public CheckBase<DomainRejectionPatternCheck
     };
   }
 
+  std::vector<Millis> Offsets() const override { return {window_}; }
+
+  // One domain's window, with names (so both evaluations order alike).
+  struct Facts {
+    int64_t reviews = 0, rejections = 0;
+    std::set<std::string> agents;             // with a rejection
+    std::map<std::string, int64_t> reasons;   // rejections by reason ("" when none)
+  };
+
   void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
-    struct Counts {
-      double reviews = 0, rejections = 0;
-      std::set<uint32_t> agents;
-      std::map<uint32_t, double> reasons;
-    };
-    std::map<uint32_t, Counts> by_domain;
+    std::map<uint32_t, Facts> by_domain;
     const TimeRange window = snap.Window(window_);
     for (const ReviewEvent& r : snap.reviews) {
       if (!window.Contains(r.at)) continue;
-      Counts& c = by_domain[r.domain];
-      c.reviews += 1;
+      Facts& f = by_domain[r.domain];
+      f.reviews += 1;
       if (r.approved) continue;
-      c.rejections += 1;
-      c.agents.insert(r.agent);
-      c.reasons[r.reason] += 1;
+      f.rejections += 1;
+      f.agents.insert(snap.agents[r.agent]);
+      f.reasons[r.reason == kNoReason ? std::string() : snap.reasons[r.reason]] += 1;
     }
-    for (const auto& [d, c] : by_domain) {
-      const std::string& domain = snap.domains[d];
-      // The most frequent reason; ties go to the name that sorts first.
-      uint32_t top = kNoReason;
-      double top_count = 0;
-      for (const auto& [reason, n] : c.reasons) {
-        if (n > top_count || (n == top_count && ReasonName(snap, reason) < ReasonName(snap, top))) {
-          top = reason;
-          top_count = n;
-        }
-      }
-      const std::vector<std::pair<std::string, std::string>> labels = {{"domain", domain}};
-      out->samples.push_back({"domain_reviews", labels, c.reviews});
-      out->samples.push_back({"domain_rejections", labels, c.rejections});
-      out->samples.push_back({"domain_rejecting_agents", labels, double(c.agents.size())});
-      out->samples.push_back({"domain_top_reason_rejections", labels, top_count});
-      if (!AtLeast(c.reviews, min_reviews_) || c.rejections == 0) continue;
-      const double ratio = c.rejections / c.reviews;
-      const double share = top_count / c.rejections;
-      if (!AtLeast(ratio, warning_ratio_) || !AtLeast(double(c.agents.size()), min_agents_) ||
-          !AtLeast(share, top_reason_share_)) {
-        continue;
-      }
-      const bool critical = AtLeast(ratio, critical_ratio_);
-      Alert alert = NewAlert(*this, snap, domain);
-      alert.severity = critical ? Severity::kCritical : Severity::kWarning;
-      alert.domain = domain;
-      alert.title = "Domain " + domain + " rejects most work";
-      alert.message = domain + ": " + Percent(ratio) + " of " + Num(c.reviews, 0) +
-                      " reviews rejected in the last " + FormatDuration(window_) + " across " +
-                      std::to_string(c.agents.size()) + " agents; " + Percent(share) +
-                      " for " + ReasonName(snap, top);
-      alert.value = ratio;
-      alert.threshold = warning_ratio_;
-      nlohmann::json agents = nlohmann::json::array();
-      for (uint32_t a : c.agents) agents.push_back(snap.agents[a]);
-      alert.details = {{"reviews", c.reviews},
-                       {"rejections", c.rejections},
-                       {"agents", agents},
-                       {"top_reason", ReasonName(snap, top)},
-                       {"top_reason_share", Round4(share)}};
-      out->alerts.push_back(std::move(alert));
-    }
+    for (const auto& [d, facts] : by_domain) Judge(snap.now, snap.domains[d], facts, out);
   }
 
+  void EvaluateState(const WindowState& state, CheckOutput* out) const override {
+    std::map<uint32_t, Facts> by_domain;
+    for (uint32_t d = 0; d < state.domains.size(); ++d) {
+      const SegmentCounts c = state.Domain(d, 0, window_);
+      if (c.reviews == 0) continue;
+      by_domain[d].reviews = c.reviews;
+      by_domain[d].rejections = c.reviews - c.approved;
+    }
+    for (const auto& [key, n] : state.domain_agent_rejections()) {
+      by_domain[key.first].agents.insert(state.agents[key.second]);
+    }
+    for (const auto& [key, n] : state.domain_reason_rejections()) {
+      by_domain[key.first].reasons[key.second == kNoReason ? std::string() : state.reasons[key.second]] += n;
+    }
+    for (const auto& [d, facts] : by_domain) Judge(state.now(), state.domains[d], facts, out);
+  }
+
+  void Judge(Millis now, const std::string& domain, const Facts& c, CheckOutput* out) const {
+    // The most frequent reason; ties go to the name that sorts first.
+    std::string top;
+    int64_t top_count = 0;
+    for (const auto& [reason, n] : c.reasons) {
+      if (n > top_count) {
+        top = reason;
+        top_count = n;
+      }
+    }
+    const std::vector<std::pair<std::string, std::string>> labels = {{"domain", domain}};
+    out->samples.push_back({"domain_reviews", labels, double(c.reviews)});
+    out->samples.push_back({"domain_rejections", labels, double(c.rejections)});
+    out->samples.push_back({"domain_rejecting_agents", labels, double(c.agents.size())});
+    out->samples.push_back({"domain_top_reason_rejections", labels, double(top_count)});
+    if (!AtLeast(double(c.reviews), min_reviews_) || c.rejections == 0) return;
+    const double ratio = double(c.rejections) / double(c.reviews);
+    const double share = double(top_count) / double(c.rejections);
+    if (!AtLeast(ratio, warning_ratio_) || !AtLeast(double(c.agents.size()), min_agents_) ||
+        !AtLeast(share, top_reason_share_)) {
+      return;
+    }
+    const bool critical = AtLeast(ratio, critical_ratio_);
+    Alert alert = NewAlert(*this, now, domain);
+    alert.severity = critical ? Severity::kCritical : Severity::kWarning;
+    alert.domain = domain;
+    alert.title = "Domain " + domain + " rejects most work";
+    alert.message = domain + ": " + Percent(ratio) + " of " + std::to_string(c.reviews) +
+                    " reviews rejected in the last " + FormatDuration(window_) + " across " +
+                    std::to_string(c.agents.size()) + " agents; " + Percent(share) + " for " + top;
+    alert.value = ratio;
+    alert.threshold = warning_ratio_;
+    alert.details = {{"reviews", c.reviews},
+                     {"rejections", c.rejections},
+                     {"agents", c.agents},
+                     {"top_reason", top},
+                     {"top_reason_share", Round4(share)}};
+    out->alerts.push_back(std::move(alert));
+  }
 
   std::vector<RuleSpec> Rules() const override {
     const std::string t = kPromTolerance;
@@ -137,10 +156,6 @@ class DomainRejectionPatternCheck : public CheckBase<DomainRejectionPatternCheck
   }
 
  private:
-  static std::string ReasonName(const Snapshot& snap, uint32_t reason) {
-    return reason == kNoReason ? std::string() : snap.reasons[reason];
-  }
-
   Millis window_ = 24 * kHour;
   double min_reviews_ = 10;
   double warning_ratio_ = 0.5;

@@ -3,6 +3,7 @@
 #include "../check.h"
 #include "../format.h"
 #include "registry.h"
+#include "../window_state.h"
 
 namespace argus {
 namespace {
@@ -46,13 +47,31 @@ class DormantAgentCheck : public CheckBase<DormantAgentCheck> {
     };
   }
 
+  std::vector<Millis> Offsets() const override { return {lookback_}; }
+
   void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
-    const Millis since = snap.now - lookback_;
+    std::vector<std::pair<std::string, std::optional<Millis>>> agents;
     for (uint32_t a = 0; a < snap.agents.size(); ++a) {
-      const auto& last = snap.last_activity[a];
+      agents.push_back({snap.agents[a], snap.last_activity[a]});
+    }
+    Judge(snap.now, agents, out);
+  }
+
+  void EvaluateState(const WindowState& state, CheckOutput* out) const override {
+    std::vector<std::pair<std::string, std::optional<Millis>>> agents;
+    for (uint32_t a = 0; a < state.agents.size(); ++a) {
+      agents.push_back({state.agents[a], state.LastActivity(a)});
+    }
+    Judge(state.now(), agents, out);
+  }
+
+  // `agents`: every agent read, with its latest activity if any.
+  void Judge(Millis now, const std::vector<std::pair<std::string, std::optional<Millis>>>& agents,
+             CheckOutput* out) const {
+    const Millis since = now - lookback_;
+    for (const auto& [agent, last] : agents) {
       if (!last || *last <= since) continue;
-      const std::string& agent = snap.agents[a];
-      const Millis idle = snap.now - *last;
+      const Millis idle = now - *last;
       out->samples.push_back({"agent_last_activity_timestamp_seconds",
                               {{"agent", agent}},
                               static_cast<double>(*last) / kSecond});
@@ -60,7 +79,7 @@ class DormantAgentCheck : public CheckBase<DormantAgentCheck> {
           {"agent_idle_seconds", {{"agent", agent}}, static_cast<double>(idle) / kSecond});
       if (idle < warning_after_) continue;
       const bool critical = idle >= critical_after_;
-      Alert alert = NewAlert(*this, snap, agent);
+      Alert alert = NewAlert(*this, now, agent);
       alert.severity = critical ? Severity::kCritical : Severity::kWarning;
       alert.agent = agent;
       alert.title = "Agent " + agent + " is dormant";
@@ -74,12 +93,12 @@ class DormantAgentCheck : public CheckBase<DormantAgentCheck> {
       out->alerts.push_back(std::move(alert));
     }
     for (const std::string& agent : expected_) {
-      auto index = snap.agents.Find(agent);
-      if (index && snap.last_activity[*index] && *snap.last_activity[*index] > since) {
-        continue;
-      }
+      auto seen = std::find_if(agents.begin(), agents.end(), [&](const auto& a) {
+        return a.first == agent && a.second && *a.second > since;
+      });
+      if (seen != agents.end()) continue;
       out->samples.push_back({"agent_expected_missing", {{"agent", agent}}, 1});
-      Alert alert = NewAlert(*this, snap, agent);
+      Alert alert = NewAlert(*this, now, agent);
       alert.severity = Severity::kCritical;
       alert.agent = agent;
       alert.title = "Expected agent " + agent + " has not been seen";
@@ -90,7 +109,6 @@ class DormantAgentCheck : public CheckBase<DormantAgentCheck> {
       out->alerts.push_back(std::move(alert));
     }
   }
-
 
   std::vector<RuleSpec> Rules() const override {
     const std::string warn = PromNumber(double(warning_after_) / kSecond);

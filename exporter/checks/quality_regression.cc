@@ -3,6 +3,7 @@
 #include "../check.h"
 #include "../format.h"
 #include "registry.h"
+#include "../window_state.h"
 
 namespace argus {
 namespace {
@@ -46,10 +47,13 @@ class QualityRegressionCheck : public CheckBase<QualityRegressionCheck> {
     };
   }
 
+  std::vector<Millis> Offsets() const override { return {window_, window_ + baseline_}; }
+
+  struct Counts {
+    int64_t reviews = 0, approved = 0;
+  };
+
   void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
-    struct Counts {
-      double reviews = 0, approved = 0;
-    };
     std::map<uint32_t, std::pair<Counts, Counts>> by_agent;  // window, baseline
     const TimeRange window = snap.Window(window_);
     const TimeRange baseline = snap.Baseline(window_, baseline_);
@@ -61,34 +65,43 @@ class QualityRegressionCheck : public CheckBase<QualityRegressionCheck> {
       c->reviews += 1;
       c->approved += r.approved ? 1 : 0;
     }
-    for (const auto& [a, counts] : by_agent) {
-      const auto& [cur, base] = counts;
-      const std::string& agent = snap.agents[a];
-      Publish(out, agent, "current", cur.reviews, cur.approved);
-      Publish(out, agent, "baseline", base.reviews, base.approved);
-      if (cur.reviews < min_window_ || base.reviews < min_baseline_) continue;
-      const double now_ratio = cur.approved / cur.reviews;
-      const double base_ratio = base.approved / base.reviews;
-      const double drop = base_ratio - now_ratio;
-      if (!AtLeast(drop, warning_drop_)) continue;
-      const bool critical = AtLeast(drop, critical_drop_);
-      Alert alert = NewAlert(*this, snap, agent);
-      alert.severity = critical ? Severity::kCritical : Severity::kWarning;
-      alert.agent = agent;
-      alert.title = "Agent " + agent + " approval ratio dropped";
-      alert.message = agent + ": approval " + Percent(now_ratio) + " in the last " +
-                      FormatDuration(window_) + " vs " + Percent(base_ratio) + " baseline (" +
-                      Num(cur.reviews, 0) + " reviews)";
-      alert.value = drop;
-      alert.threshold = warning_drop_;
-      alert.details = {{"window_reviews", cur.reviews},
-                       {"window_approval_ratio", Round4(now_ratio)},
-                       {"baseline_reviews", base.reviews},
-                       {"baseline_approval_ratio", Round4(base_ratio)}};
-      out->alerts.push_back(std::move(alert));
+    for (const auto& [a, counts] : by_agent) Judge(snap.now, snap.agents[a], counts.first, counts.second, out);
+  }
+
+  void EvaluateState(const WindowState& state, CheckOutput* out) const override {
+    for (uint32_t a = 0; a < state.agents.size(); ++a) {
+      const SegmentCounts cur = state.Agent(a, 0, window_);
+      const SegmentCounts base = state.Agent(a, window_, window_ + baseline_);
+      if (cur.reviews + base.reviews == 0) continue;
+      Judge(state.now(), state.agents[a], {cur.reviews, cur.approved}, {base.reviews, base.approved}, out);
     }
   }
 
+  void Judge(Millis now, const std::string& agent, const Counts& cur, const Counts& base,
+             CheckOutput* out) const {
+    Publish(out, agent, "current", cur.reviews, cur.approved);
+    Publish(out, agent, "baseline", base.reviews, base.approved);
+    if (cur.reviews < min_window_ || base.reviews < min_baseline_) return;
+    const double now_ratio = double(cur.approved) / double(cur.reviews);
+    const double base_ratio = double(base.approved) / double(base.reviews);
+    const double drop = base_ratio - now_ratio;
+    if (!AtLeast(drop, warning_drop_)) return;
+    const bool critical = AtLeast(drop, critical_drop_);
+    Alert alert = NewAlert(*this, now, agent);
+    alert.severity = critical ? Severity::kCritical : Severity::kWarning;
+    alert.agent = agent;
+    alert.title = "Agent " + agent + " approval ratio dropped";
+    alert.message = agent + ": approval " + Percent(now_ratio) + " in the last " +
+                    FormatDuration(window_) + " vs " + Percent(base_ratio) + " baseline (" +
+                    std::to_string(cur.reviews) + " reviews)";
+    alert.value = drop;
+    alert.threshold = warning_drop_;
+    alert.details = {{"window_reviews", cur.reviews},
+                     {"window_approval_ratio", Round4(now_ratio)},
+                     {"baseline_reviews", base.reviews},
+                     {"baseline_approval_ratio", Round4(base_ratio)}};
+    out->alerts.push_back(std::move(alert));
+  }
 
   std::vector<RuleSpec> Rules() const override {
     const std::string drop =
@@ -116,11 +129,13 @@ class QualityRegressionCheck : public CheckBase<QualityRegressionCheck> {
 
  private:
   static void Publish(CheckOutput* out, const std::string& agent, const char* window,
-                      double reviews, double approved) {
-    out->samples.push_back({"agent_reviews", {{"agent", agent}, {"window", window}}, reviews});
+                      int64_t reviews, int64_t approved) {
+    out->samples.push_back(
+        {"agent_reviews", {{"agent", agent}, {"window", window}}, double(reviews)});
     if (reviews > 0) {
-      out->samples.push_back(
-          {"agent_approval_ratio", {{"agent", agent}, {"window", window}}, approved / reviews});
+      out->samples.push_back({"agent_approval_ratio",
+                              {{"agent", agent}, {"window", window}},
+                              double(approved) / double(reviews)});
     }
   }
 

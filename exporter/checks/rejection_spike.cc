@@ -3,6 +3,7 @@
 #include "../check.h"
 #include "../format.h"
 #include "registry.h"
+#include "../window_state.h"
 
 namespace argus {
 namespace {
@@ -40,8 +41,10 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
              {"agent", "window"}}};
   }
 
+  std::vector<Millis> Offsets() const override { return {window_, window_ + baseline_}; }
+
   void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
-    std::map<uint32_t, std::pair<double, double>> by_agent;  // window, baseline
+    std::map<uint32_t, std::pair<int64_t, int64_t>> by_agent;  // window, baseline
     const TimeRange window = snap.Window(window_);
     const TimeRange baseline = snap.Baseline(window_, baseline_);
     for (const ReviewEvent& r : snap.reviews) {
@@ -51,36 +54,47 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
         by_agent[r.agent].second += r.approved ? 0 : 1;
       }
     }
-    const double windows_per_baseline = double(baseline_) / double(window_);
     for (const auto& [a, counts] : by_agent) {
-      const auto [current, base] = counts;
-      const std::string& agent = snap.agents[a];
-      out->samples.push_back(
-          {"agent_rejections", {{"agent", agent}, {"window", "current"}}, current});
-      out->samples.push_back(
-          {"agent_rejections", {{"agent", agent}, {"window", "baseline"}}, base});
-      const double rate = base / windows_per_baseline;
-      if (!AtLeast(current, min_rejections_) || !AtLeast(current, warning_factor_ * rate)) {
-        continue;
-      }
-      const bool critical = AtLeast(current, critical_factor_ * rate);
-      Alert alert = NewAlert(*this, snap, agent);
-      alert.severity = critical ? Severity::kCritical : Severity::kWarning;
-      alert.agent = agent;
-      alert.title = "Agent " + agent + " rejection spike";
-      alert.message = agent + ": " + Num(current, 0) + " rejections in the last " +
-                      FormatDuration(window_) + " vs a baseline of " + Num(rate) + " per " +
-                      FormatDuration(window_);
-      alert.value = current;
-      alert.threshold = std::max(min_rejections_, warning_factor_ * rate);
-      alert.details = {{"window_rejections", current},
-                       {"baseline_rejections", base},
-                       {"baseline_rate", Round4(rate)}};
-      if (rate > 0) alert.details["ratio"] = Round4(current / rate);
-      out->alerts.push_back(std::move(alert));
+      Judge(snap.now, snap.agents[a], counts.first, counts.second, out);
     }
   }
 
+  void EvaluateState(const WindowState& state, CheckOutput* out) const override {
+    for (uint32_t a = 0; a < state.agents.size(); ++a) {
+      const SegmentCounts cur = state.Agent(a, 0, window_);
+      const SegmentCounts base = state.Agent(a, window_, window_ + baseline_);
+      if (cur.reviews + base.reviews == 0) continue;
+      Judge(state.now(), state.agents[a], cur.reviews - cur.approved, base.reviews - base.approved,
+            out);
+    }
+  }
+
+  void Judge(Millis now, const std::string& agent, int64_t current_count, int64_t base_count,
+             CheckOutput* out) const {
+    const double current = double(current_count), base = double(base_count);
+    out->samples.push_back(
+        {"agent_rejections", {{"agent", agent}, {"window", "current"}}, current});
+    out->samples.push_back(
+        {"agent_rejections", {{"agent", agent}, {"window", "baseline"}}, base});
+    const double windows_per_baseline = double(baseline_) / double(window_);
+    const double rate = base / windows_per_baseline;
+    if (!AtLeast(current, min_rejections_) || !AtLeast(current, warning_factor_ * rate)) return;
+    const bool critical = AtLeast(current, critical_factor_ * rate);
+    Alert alert = NewAlert(*this, now, agent);
+    alert.severity = critical ? Severity::kCritical : Severity::kWarning;
+    alert.agent = agent;
+    alert.title = "Agent " + agent + " rejection spike";
+    alert.message = agent + ": " + Num(current, 0) + " rejections in the last " +
+                    FormatDuration(window_) + " vs a baseline of " + Num(rate) + " per " +
+                    FormatDuration(window_);
+    alert.value = current;
+    alert.threshold = std::max(min_rejections_, warning_factor_ * rate);
+    alert.details = {{"window_rejections", current},
+                     {"baseline_rejections", base},
+                     {"baseline_rate", Round4(rate)}};
+    if (rate > 0) alert.details["ratio"] = Round4(current / rate);
+    out->alerts.push_back(std::move(alert));
+  }
 
   std::vector<RuleSpec> Rules() const override {
     const std::string t = kPromTolerance;

@@ -6,6 +6,7 @@
 #include "../check.h"
 #include "../format.h"
 #include "registry.h"
+#include "../window_state.h"
 
 namespace argus {
 
@@ -92,6 +93,8 @@ class StuckLoopCheck : public CheckBase<StuckLoopCheck> {
     };
   }
 
+  std::vector<Millis> Offsets() const override { return {window_}; }
+
   void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
     static const std::string kNone;
     std::map<uint32_t, std::vector<LoopReview>> by_agent;
@@ -102,17 +105,32 @@ class StuckLoopCheck : public CheckBase<StuckLoopCheck> {
                                    &snap.domains[r.domain],
                                    r.reason == kNoReason ? &kNone : &snap.reasons[r.reason]});
     }
-    for (const auto& [a, reviews] : by_agent) {
-      const std::string& agent = snap.agents[a];
-      const auto stuck = FindStuckItems(reviews, 1);
-      const int worst_item = stuck.empty() ? 0 : stuck.front().attempts;
-      const RejectionStreak streak = TrailingStreak(reviews);
-      out->samples.push_back({"agent_stuck_item_rejections", {{"agent", agent}}, double(worst_item)});
-      out->samples.push_back({"agent_rejection_streak", {{"agent", agent}}, double(streak.length)});
-      Report(snap, out, agent, stuck, streak);
+    for (const auto& [a, reviews] : by_agent) Judge(snap.now, snap.agents[a], reviews, out);
+  }
+
+  void EvaluateState(const WindowState& state, CheckOutput* out) const override {
+    static const std::string kNone;
+    std::vector<LoopReview> reviews;
+    for (const auto& [a, recent] : state.recent_reviews()) {
+      reviews.clear();
+      for (const StateReview* r : recent) {
+        reviews.push_back({r->at, r->approved, &r->item, &state.domains[r->domain],
+                           r->reason == kNoReason ? &kNone : &state.reasons[r->reason]});
+      }
+      Judge(state.now(), state.agents[a], reviews, out);
     }
   }
 
+  // `reviews`: one agent's reviews in the window, in time order.
+  void Judge(Millis now, const std::string& agent, const std::vector<LoopReview>& reviews,
+             CheckOutput* out) const {
+    const auto stuck = FindStuckItems(reviews, 1);
+    const int worst_item = stuck.empty() ? 0 : stuck.front().attempts;
+    const RejectionStreak streak = TrailingStreak(reviews);
+    out->samples.push_back({"agent_stuck_item_rejections", {{"agent", agent}}, double(worst_item)});
+    out->samples.push_back({"agent_rejection_streak", {{"agent", agent}}, double(streak.length)});
+    Report(now, out, agent, stuck, streak);
+  }
 
   std::vector<RuleSpec> Rules() const override {
     const std::string t = kPromTolerance;
@@ -136,7 +154,7 @@ class StuckLoopCheck : public CheckBase<StuckLoopCheck> {
   }
 
  private:
-  void Report(const Snapshot& snap, CheckOutput* out, const std::string& agent,
+  void Report(Millis now, CheckOutput* out, const std::string& agent,
               const std::vector<StuckItem>& candidates, const RejectionStreak& streak) const {
     const double worst = candidates.empty() ? 0 : candidates.front().attempts;
     const bool item_fires = AtLeast(worst, item_warning_);
@@ -145,7 +163,7 @@ class StuckLoopCheck : public CheckBase<StuckLoopCheck> {
     const bool item_critical = item_fires && AtLeast(worst, item_critical_);
     const bool streak_critical = streak_fires && AtLeast(streak.length, streak_critical_);
 
-    Alert alert = NewAlert(*this, snap, agent);
+    Alert alert = NewAlert(*this, now, agent);
     alert.severity =
         item_critical || streak_critical ? Severity::kCritical : Severity::kWarning;
     alert.agent = agent;

@@ -4,6 +4,7 @@
 #include "../check.h"
 #include "../format.h"
 #include "registry.h"
+#include "../window_state.h"
 
 namespace argus {
 namespace {
@@ -57,6 +58,12 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
   // Buckets the baseline is cut into; Validate in config.cc keeps it whole.
   int64_t Buckets() const { return baseline_ / window_; }
 
+  std::vector<Millis> Offsets() const override {
+    std::vector<Millis> offsets;
+    for (int64_t k = 1; k <= Buckets() + 1; ++k) offsets.push_back(k * window_);
+    return offsets;
+  }
+
   void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
     const int64_t buckets = Buckets();
     if (buckets < 1) {
@@ -77,10 +84,27 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
       if (d.empty()) d.assign(buckets + 1, 0);
       d[index] += 1;
     }
-    Judge(snap, out, std::nullopt, pipeline);
-    for (const auto& [d, counts] : domains) Judge(snap, out, snap.domains[d], counts);
+    Judge(snap.now, out, std::nullopt, pipeline);
+    for (const auto& [d, counts] : domains) Judge(snap.now, out, snap.domains[d], counts);
   }
 
+  void EvaluateState(const WindowState& state, CheckOutput* out) const override {
+    const int64_t buckets = Buckets();
+    std::vector<double> pipeline(buckets + 1, 0);
+    for (int64_t k = 0; k <= buckets; ++k) {
+      pipeline[k] = double(state.PipelineReviews(k * window_, (k + 1) * window_));
+    }
+    Judge(state.now(), out, std::nullopt, pipeline);
+    for (uint32_t d = 0; d < state.domains.size(); ++d) {
+      std::vector<double> counts(buckets + 1, 0);
+      bool any = false;
+      for (int64_t k = 0; k <= buckets; ++k) {
+        counts[k] = double(state.Domain(d, k * window_, (k + 1) * window_).reviews);
+        any = any || counts[k] > 0;
+      }
+      if (any) Judge(state.now(), out, state.domains[d], counts);
+    }
+  }
 
   std::vector<RuleSpec> Rules() const override {
     const std::string t = kPromTolerance;
@@ -112,7 +136,7 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
   }
 
  private:
-  void Judge(const Snapshot& snap, CheckOutput* out, const std::optional<std::string>& domain,
+  void Judge(Millis now, CheckOutput* out, const std::optional<std::string>& domain,
              const std::vector<double>& counts) const {
     const double count = counts[0];
     double mean = 0, var = 0;
@@ -136,7 +160,7 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
     if (!drop && !surge) return;
 
     const std::string scope_name = domain ? "domain " + *domain : "the pipeline";
-    Alert alert = NewAlert(*this, snap, domain ? "domain=" + *domain : "pipeline");
+    Alert alert = NewAlert(*this, now, domain ? "domain=" + *domain : "pipeline");
     alert.domain = domain;
     alert.value = count;
     if (drop) {

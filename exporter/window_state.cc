@@ -1,0 +1,229 @@
+#include "window_state.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace argus {
+
+namespace {
+
+constexpr int kNew = -2;  // "from" segment of a row just read
+
+bool ByTime(const StateReview* a, const StateReview* b) { return *a < *b; }
+
+}  // namespace
+
+Segments::Segments(std::vector<Millis> offsets) {
+  offsets.push_back(0);
+  std::sort(offsets.begin(), offsets.end());
+  offsets.erase(std::unique(offsets.begin(), offsets.end()), offsets.end());
+  offsets_ = std::move(offsets);
+}
+
+int Segments::Of(Millis at, Millis now) const {
+  if (at > now) return -1;
+  // The first offset d with at > now - d is the segment's far edge.
+  const Millis age = now - at;  // >= 0; segment k holds age in [d_k, d_{k+1})
+  auto it = std::upper_bound(offsets_.begin(), offsets_.end(), age);
+  return static_cast<int>(it - offsets_.begin()) - 1 < size()
+             ? static_cast<int>(it - offsets_.begin()) - 1
+             : size();
+}
+
+std::pair<int, int> Segments::Range(Millis from, Millis to) const {
+  auto index = [&](Millis d) {
+    return static_cast<int>(std::lower_bound(offsets_.begin(), offsets_.end(), d) - offsets_.begin());
+  };
+  return {index(from), index(to)};
+}
+
+WindowState::WindowState(std::vector<Millis> offsets, Millis stuck_window, Millis domain_window)
+    : segments_(std::move(offsets)), stuck_window_(stuck_window), domain_window_(domain_window) {
+  review_edges_.assign(segments_.size() + 1, reviews_.end());
+  cost_edges_.assign(segments_.size() + 1, costs_.end());
+  agent_seg_.resize(segments_.size());
+  domain_seg_.resize(segments_.size());
+  pipeline_seg_.assign(segments_.size(), 0);
+}
+
+void WindowState::Grow(uint32_t agent, uint32_t domain) {
+  if (agent < latest_activity_.size() && domain < domain_capacity_) return;
+  domain_capacity_ = std::max<size_t>(domain_capacity_, domain + 1);
+  for (auto& seg : agent_seg_) {
+    if (seg.size() <= agent) seg.resize(agent + 1);
+  }
+  for (auto& seg : domain_seg_) {
+    if (seg.size() <= domain) seg.resize(domain + 1);
+  }
+  if (latest_activity_.size() <= agent) {
+    latest_activity_.resize(agent + 1);
+    future_activity_.resize(agent + 1);
+  }
+}
+
+template <typename Log, typename Move>
+void WindowState::Insert(Log& log, std::vector<typename Log::iterator>& edges,
+                         typename Log::value_type&& e, Move move) {
+  const int segment = segments_.Of(e.at, now_);
+  if (segment >= segments_.size()) return;  // older than the longest window
+  auto it = log.insert(std::move(e));
+  for (int k = 0; k <= segments_.size(); ++k) {
+    if (it->at > now_ - segments_.offset(k) && (edges[k] == log.end() || *it < *edges[k])) {
+      edges[k] = it;
+    }
+  }
+  move(*it, kNew, segment);
+}
+
+template <typename Log, typename Move>
+void WindowState::Advance(Log& log, std::vector<typename Log::iterator>& edges, Millis now,
+                          Move move) {
+  for (int k = 0; k <= segments_.size(); ++k) {
+    while (edges[k] != log.end() && edges[k]->at <= now - segments_.offset(k)) {
+      move(*edges[k], k - 1, k);
+      ++edges[k];
+    }
+  }
+  log.erase(log.begin(), edges[segments_.size()]);
+}
+
+void WindowState::AddReview(const ReviewRow& row) {
+  StateReview r;
+  r.at = row.reviewed_at;
+  r.id = row.id;
+  r.agent = agents.Intern(row.agent);
+  r.domain = domains.Intern(row.domain);
+  r.reason = row.approved || row.reason.empty() ? kNoReason : reasons.Intern(row.reason);
+  r.approved = row.approved;
+  r.item = row.item;
+  Grow(r.agent, r.domain);
+  Insert(reviews_, review_edges_, std::move(r),
+         [this](const StateReview& e, int from, int to) { MoveReview(e, from, to); });
+}
+
+void WindowState::AddCost(const CostRow& row) {
+  AddCost(agents.Intern(row.agent), row.incurred_at, row.id, row.usd);
+}
+
+void WindowState::AddCost(uint32_t agent, Millis at, int64_t id, double usd) {
+  StateCost c;
+  c.at = at;
+  c.id = id;
+  c.agent = agent;
+  c.nano_usd = std::llround(usd * 1e9);
+  Grow(c.agent, 0);
+  Insert(costs_, cost_edges_, std::move(c),
+         [this](const StateCost& e, int from, int to) { MoveCost(e, from, to); });
+}
+
+void WindowState::AddActivity(const std::string& agent_name, Millis at) {
+  AddActivity(agents.Intern(agent_name), at);
+}
+
+void WindowState::AddActivity(uint32_t agent, Millis at) {
+  Grow(agent, 0);
+  if (at > now_) {
+    future_activity_[agent].insert(at);
+  } else if (!latest_activity_[agent] || *latest_activity_[agent] < at) {
+    latest_activity_[agent] = at;
+  }
+}
+
+void WindowState::AdvanceTo(Millis now) {
+  Advance(reviews_, review_edges_, now,
+          [this](const StateReview& e, int from, int to) { MoveReview(e, from, to); });
+  Advance(costs_, cost_edges_, now,
+          [this](const StateCost& e, int from, int to) { MoveCost(e, from, to); });
+  for (size_t a = 0; a < future_activity_.size(); ++a) {
+    auto& future = future_activity_[a];
+    while (!future.empty() && *future.begin() <= now) {
+      if (!latest_activity_[a] || *latest_activity_[a] < *future.begin()) {
+        latest_activity_[a] = *future.begin();
+      }
+      future.erase(future.begin());
+    }
+  }
+  now_ = now;
+}
+
+void WindowState::MoveReview(const StateReview& r, int from, int to) {
+  const int size = segments_.size();
+  for (auto [segment, sign] : {std::pair{from, -1}, std::pair{to, 1}}) {
+    if (segment < 0 || segment >= size) continue;
+    SegmentCounts& a = agent_seg_[segment][r.agent];
+    SegmentCounts& d = domain_seg_[segment][r.domain];
+    a.reviews += sign;
+    d.reviews += sign;
+    a.approved += r.approved ? sign : 0;
+    d.approved += r.approved ? sign : 0;
+    pipeline_seg_[segment] += sign;
+  }
+  const bool was_domain = segments_.Within(from, domain_window_);
+  const bool is_domain = segments_.Within(to, domain_window_);
+  if (!r.approved && was_domain != is_domain) {
+    const int64_t sign = is_domain ? 1 : -1;
+    for (auto* map : {&domain_agent_rej_, &domain_reason_rej_}) {
+      const auto key = std::pair{r.domain, map == &domain_agent_rej_ ? r.agent : r.reason};
+      if (((*map)[key] += sign) == 0) map->erase(key);
+    }
+  }
+  const bool was_recent = segments_.Within(from, stuck_window_);
+  const bool is_recent = segments_.Within(to, stuck_window_);
+  if (was_recent != is_recent) {
+    auto it = recent_.try_emplace(r.agent, &ByTime).first;
+    if (is_recent) {
+      it->second.insert(&r);
+    } else {
+      it->second.erase(&r);
+      if (it->second.empty()) recent_.erase(it);
+    }
+  }
+}
+
+void WindowState::MoveCost(const StateCost& c, int from, int to) {
+  const int size = segments_.size();
+  for (auto [segment, sign] : {std::pair{from, -1}, std::pair{to, 1}}) {
+    if (segment < 0 || segment >= size) continue;
+    SegmentCounts& a = agent_seg_[segment][c.agent];
+    a.cost_rows += sign;
+    a.cost_nano_usd += sign * c.nano_usd;
+  }
+}
+
+SegmentCounts WindowState::Agent(uint32_t agent, Millis from, Millis to) const {
+  SegmentCounts sum;
+  auto [first, last] = segments_.Range(from, to);
+  for (int k = first; k < last; ++k) {
+    if (agent >= agent_seg_[k].size()) continue;
+    const SegmentCounts& c = agent_seg_[k][agent];
+    sum.reviews += c.reviews;
+    sum.approved += c.approved;
+    sum.cost_rows += c.cost_rows;
+    sum.cost_nano_usd += c.cost_nano_usd;
+  }
+  return sum;
+}
+
+SegmentCounts WindowState::Domain(uint32_t domain, Millis from, Millis to) const {
+  SegmentCounts sum;
+  auto [first, last] = segments_.Range(from, to);
+  for (int k = first; k < last; ++k) {
+    if (domain >= domain_seg_[k].size()) continue;
+    sum.reviews += domain_seg_[k][domain].reviews;
+    sum.approved += domain_seg_[k][domain].approved;
+  }
+  return sum;
+}
+
+int64_t WindowState::PipelineReviews(Millis from, Millis to) const {
+  int64_t sum = 0;
+  auto [first, last] = segments_.Range(from, to);
+  for (int k = first; k < last; ++k) sum += pipeline_seg_[k];
+  return sum;
+}
+
+std::optional<Millis> WindowState::LastActivity(uint32_t agent) const {
+  return agent < latest_activity_.size() ? latest_activity_[agent] : std::nullopt;
+}
+
+}  // namespace argus

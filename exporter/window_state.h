@@ -1,0 +1,145 @@
+#ifndef ARGUS_WINDOW_STATE_H_
+#define ARGUS_WINDOW_STATE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "snapshot.h"
+#include "source.h"
+
+namespace argus {
+
+// Cuts time before `now` into segments at fixed offsets: segment k is
+// (now - d[k+1], now - d[k]] with d[0] = 0; -1 is the future (after now) and
+// size() is the past beyond the last offset.
+class Segments {
+ public:
+  explicit Segments(std::vector<Millis> offsets);  // sorted, deduplicated
+  int size() const { return static_cast<int>(offsets_.size()) - 1; }
+  Millis offset(int k) const { return offsets_[k]; }
+  int Of(Millis at, Millis now) const;
+  // The segments [first, last) that together make (now - to, now - from].
+  // `from` and `to` must be 0 or offsets.
+  std::pair<int, int> Range(Millis from, Millis to) const;
+  // Whether segment k lies within the last `window` (an offset).
+  bool Within(int k, Millis window) const { return k >= 0 && k < size() && offsets_[k + 1] <= window; }
+
+ private:
+  std::vector<Millis> offsets_;  // offsets_[0] == 0
+};
+
+// One review as the window state keeps it.
+struct StateReview {
+  Millis at;
+  int64_t id;
+  uint32_t agent, domain, reason;
+  bool approved;
+  std::string item;
+  bool operator<(const StateReview& o) const { return at != o.at ? at < o.at : id < o.id; }
+};
+
+struct StateCost {
+  Millis at;
+  int64_t id;
+  uint32_t agent;
+  int64_t nano_usd;
+  bool operator<(const StateCost& o) const { return at != o.at ? at < o.at : id < o.id; }
+};
+
+// Review and spend counts of one agent (or domain) in one segment.
+struct SegmentCounts {
+  int64_t reviews = 0, approved = 0, cost_rows = 0, cost_nano_usd = 0;
+};
+
+// The aggregates the seven checks read, kept up to date row by row: rows are
+// added as they are read (in any time order), and AdvanceTo(now) moves the
+// rows that crossed a segment boundary and forgets those older than the
+// longest window. The cost of both is the number of rows added or crossing,
+// not the size of the windows. Not thread-safe.
+class WindowState {
+ public:
+  // `offsets`: every window and baseline edge the checks use; `stuck_window`
+  // and `domain_window` must be among them, `longest` is the last.
+  WindowState(std::vector<Millis> offsets, Millis stuck_window, Millis domain_window);
+
+  // Rows older than the longest window as of the last AdvanceTo are ignored.
+  void AddReview(const ReviewRow& row);
+  void AddCost(const CostRow& row);
+  void AddActivity(const std::string& agent, Millis at);
+  // The same, for an agent already interned in `agents`.
+  void AddCost(uint32_t agent, Millis at, int64_t id, double usd);
+  void AddActivity(uint32_t agent, Millis at);
+  void AdvanceTo(Millis now);
+
+  Millis now() const { return now_; }
+  const Segments& segments() const { return segments_; }
+  Names agents, domains, reasons;
+
+  // Sums over the segments of (now - to, now - from].
+  SegmentCounts Agent(uint32_t agent, Millis from, Millis to) const;
+  SegmentCounts Domain(uint32_t domain, Millis from, Millis to) const;
+  int64_t PipelineReviews(Millis from, Millis to) const;
+  // Reviews of each domain and in all, per segment k (for bucketed checks).
+  const std::vector<std::vector<SegmentCounts>>& domain_segments() const { return domain_seg_; }
+  const std::vector<int64_t>& pipeline_segments() const { return pipeline_seg_; }
+
+  // Within the domain window: rejections by (domain, agent), (domain, reason).
+  const std::map<std::pair<uint32_t, uint32_t>, int64_t>& domain_agent_rejections() const {
+    return domain_agent_rej_;
+  }
+  const std::map<std::pair<uint32_t, uint32_t>, int64_t>& domain_reason_rejections() const {
+    return domain_reason_rej_;
+  }
+  // Within the stuck window: each agent's reviews in time order.
+  const std::map<uint32_t, std::set<const StateReview*, bool (*)(const StateReview*, const StateReview*)>>&
+  recent_reviews() const {
+    return recent_;
+  }
+  // The agent's latest activity at or before now, if any was read.
+  std::optional<Millis> LastActivity(uint32_t agent) const;
+
+  size_t reviews_kept() const { return reviews_.size(); }
+  size_t costs_kept() const { return costs_.size(); }
+
+ private:
+  using ReviewLog = std::multiset<StateReview>;
+  using CostLog = std::multiset<StateCost>;
+
+  void MoveReview(const StateReview& r, int from, int to);
+  void MoveCost(const StateCost& c, int from, int to);
+  template <typename Log, typename Move>
+  void Insert(Log& log, std::vector<typename Log::iterator>& edges, typename Log::value_type&& e,
+              Move move);
+  template <typename Log, typename Move>
+  void Advance(Log& log, std::vector<typename Log::iterator>& edges, Millis now, Move move);
+  void Grow(uint32_t agent, uint32_t domain);
+
+  Segments segments_;
+  Millis stuck_window_, domain_window_;
+  Millis now_ = INT64_MIN / 4;
+
+  ReviewLog reviews_;
+  CostLog costs_;
+  // edges[k]: the first row after now - offset(k), k = 0 .. size().
+  std::vector<ReviewLog::iterator> review_edges_;
+  std::vector<CostLog::iterator> cost_edges_;
+
+  std::vector<std::vector<SegmentCounts>> agent_seg_;   // [segment][agent]
+  std::vector<std::vector<SegmentCounts>> domain_seg_;  // [segment][domain]
+  std::vector<int64_t> pipeline_seg_;                   // [segment]
+  std::map<std::pair<uint32_t, uint32_t>, int64_t> domain_agent_rej_, domain_reason_rej_;
+  std::map<uint32_t, std::set<const StateReview*, bool (*)(const StateReview*, const StateReview*)>>
+      recent_;
+  size_t domain_capacity_ = 0;
+  std::vector<std::optional<Millis>> latest_activity_;     // at or before now
+  std::vector<std::multiset<Millis>> future_activity_;     // after now
+};
+
+}  // namespace argus
+
+#endif  // ARGUS_WINDOW_STATE_H_
