@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 namespace argus {
 namespace {
@@ -71,6 +73,58 @@ Status Open(const std::string& path, Db* out) {
   *out = std::move(db);
   return Status::Ok();
 }
+
+std::string FileIdentity(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return "";
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+
+}  // namespace
+
+// Idle read-only connections, each with the identity of the file it opened.
+struct SqliteSource::Pool {
+  std::mutex mu;
+  std::vector<std::pair<Db, std::string>> idle;
+};
+
+namespace {
+
+// A connection taken from the pool for one read; given back unless the read
+// failed.
+class Lease {
+ public:
+  Lease(SqliteSource::Pool* pool, const std::string& path) : pool_(pool), path_(path) {}
+  ~Lease() {
+    if (!db_ || failed_) return;
+    std::lock_guard lock(pool_->mu);
+    if (pool_->idle.size() < 4) pool_->idle.emplace_back(std::move(db_), identity_);
+  }
+  Status Acquire() {
+    identity_ = FileIdentity(path_);
+    {
+      std::lock_guard lock(pool_->mu);
+      while (!pool_->idle.empty()) {
+        auto [db, identity] = std::move(pool_->idle.back());
+        pool_->idle.pop_back();
+        if (identity == identity_ && !identity.empty()) {
+          db_ = std::move(db);
+          return Status::Ok();
+        }
+      }
+    }
+    return Open(path_, &db_);
+  }
+  sqlite3* get() const { return db_.get(); }
+  void Fail() { failed_ = true; }
+
+ private:
+  SqliteSource::Pool* pool_;
+  const std::string& path_;
+  Db db_;
+  std::string identity_;
+  bool failed_ = false;
+};
 
 Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stmt* out) {
   sqlite3_stmt* raw = nullptr;
@@ -150,7 +204,7 @@ int64_t SeekFirstId(sqlite3* db, const char* table, const char* column, Millis f
 // `seek_table` and a bounded range, reading starts where SeekFirstId says.
 // Calls `row` for each result row; column 0 must be the row's id.
 template <typename RowFn>
-Status Run(const std::string& path, std::string sql, const char* id_column,
+Status Run(SqliteSource::Pool* pool, const std::string& path, std::string sql, const char* id_column,
            const ReadRequest& request, ReadStats* stats, RowFn row,
            const char* seek_table, const char* seek_column) {
   // Where the primary-key seek applies, the rows read are those of the
@@ -165,10 +219,13 @@ Status Run(const std::string& path, std::string sql, const char* id_column,
   }
   if (request.agent) sql += " AND s.agent = ?3";
   if (request.limit > 0) sql += std::string(" ORDER BY ") + id_column + " LIMIT ?5";
-  Db db;
-  if (Status s = Open(path, &db); !s.ok()) return s;
+  Lease db(pool, path);
+  if (Status s = db.Acquire(); !s.ok()) return s;
   Stmt stmt;
-  if (Status s = Prepare(db.get(), path, sql, &stmt); !s.ok()) return s;
+  if (Status s = Prepare(db.get(), path, sql, &stmt); !s.ok()) {
+    db.Fail();
+    return s;
+  }
   // Seeking and reading share one read transaction, so the file cannot
   // change between them.
   sqlite3_exec(db.get(), "BEGIN", nullptr, nullptr, nullptr);
@@ -191,7 +248,14 @@ Status Run(const std::string& path, std::string sql, const char* id_column,
     stats->max_id = std::max<int64_t>(stats->max_id, sqlite3_column_int64(stmt.get(), 0));
     row(stmt.get());
   }
-  if (rc != SQLITE_DONE) return DbError(db.get(), path, "read failed");
+  if (rc != SQLITE_DONE) {
+    Status error = DbError(db.get(), path, "read failed");
+    stmt.reset();
+    sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    db.Fail();
+    return error;
+  }
+  stmt.reset();
   sqlite3_exec(db.get(), "COMMIT", nullptr, nullptr, nullptr);
   return Status::Ok();
 }
@@ -217,17 +281,25 @@ std::string Wrap(const std::string& query) {
 }  // namespace
 
 SqliteSource::SqliteSource(std::string path, SourceQueries queries)
-    : path_(std::move(path)), queries_(std::move(queries)) {}
+    : path_(std::move(path)), queries_(std::move(queries)), pool_(std::make_shared<Pool>()) {}
+
+SqliteSource::~SqliteSource() = default;
 
 Status SqliteSource::MaxIds(int64_t* submissions, int64_t* reviews, int64_t* costs) {
-  Db db;
-  if (Status s = Open(path_, &db); !s.ok()) return s;
+  Lease db(pool_.get(), path_);
+  if (Status s = db.Acquire(); !s.ok()) return s;
   const std::string sql = "SELECT (SELECT max(id) FROM " + Wrap(queries_.submissions) +
                           "), (SELECT max(id) FROM " + Wrap(queries_.reviews) +
                           "), (SELECT max(id) FROM " + Wrap(queries_.costs) + ")";
   Stmt stmt;
-  if (Status s = Prepare(db.get(), path_, sql, &stmt); !s.ok()) return s;
-  if (sqlite3_step(stmt.get()) != SQLITE_ROW) return DbError(db.get(), path_, "read failed");
+  if (Status s = Prepare(db.get(), path_, sql, &stmt); !s.ok()) {
+    db.Fail();
+    return s;
+  }
+  if (sqlite3_step(stmt.get()) != SQLITE_ROW) {
+    db.Fail();
+    return DbError(db.get(), path_, "read failed");
+  }
   int64_t* out[] = {submissions, reviews, costs};
   for (int i = 0; i < 3; ++i) {
     *out[i] = sqlite3_column_type(stmt.get(), i) == SQLITE_NULL ? -1
@@ -236,11 +308,7 @@ Status SqliteSource::MaxIds(int64_t* submissions, int64_t* reviews, int64_t* cos
   return Status::Ok();
 }
 
-std::string SqliteSource::Generation() {
-  struct stat st;
-  if (::stat(path_.c_str(), &st) != 0) return "";
-  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
-}
+std::string SqliteSource::Generation() { return FileIdentity(path_); }
 
 Status SqliteSource::Validate() {
   Db db;
@@ -273,7 +341,7 @@ Status SqliteSource::ReadSubmissions(const ReadRequest& request,
                           " AS s WHERE argus_keep(s.created_at, ?1, ?2) != 0 AND s.id > ?4";
   SubmissionRow r;
   return Run(
-      path_, sql, "s.id", request, stats,
+      pool_.get(), path_, sql, "s.id", request, stats,
       [&](sqlite3_stmt* s) {
         auto t = ColumnTime(s, 1);
         if (t && !request.range.Contains(*t)) return;
@@ -301,7 +369,7 @@ Status SqliteSource::ReadReviews(const ReadRequest& request,
       "r.id > ?4";
   ReviewRow r;
   return Run(
-      path_, sql, "r.id", request, stats,
+      pool_.get(), path_, sql, "r.id", request, stats,
       [&](sqlite3_stmt* s) {
         auto t = ColumnTime(s, 1);
         if (t && !request.range.Contains(*t)) return;
@@ -333,7 +401,7 @@ Status SqliteSource::ReadCosts(const ReadRequest& request,
                           " AS c WHERE argus_keep(c.incurred_at, ?1, ?2) != 0 AND c.id > ?4";
   CostRow r;
   return Run(
-      path_, sql, "c.id", request, stats,
+      pool_.get(), path_, sql, "c.id", request, stats,
       [&](sqlite3_stmt* s) {
         auto t = ColumnTime(s, 1);
         if (t && !request.range.Contains(*t)) return;

@@ -1,6 +1,7 @@
 #ifndef ARGUS_SQLITE_SOURCE_H_
 #define ARGUS_SQLITE_SOURCE_H_
 
+#include <memory>
 #include <string>
 
 #include "source.h"
@@ -18,14 +19,17 @@ struct SourceQueries {
       "SELECT id, incurred_at, agent, model, usd, input_tokens, output_tokens FROM costs";
 };
 
-// Reads the pipeline's SQLite database, strictly read-only: every read opens
-// the file with SQLITE_OPEN_READONLY and PRAGMA query_only, runs one short
-// statement and closes it again, so a replaced or repaired file is picked up
-// by the next read and no lock outlives a read. Thread-safe: reads share no
-// state.
+// Reads the pipeline's SQLite database, strictly read-only: connections
+// open the file with SQLITE_OPEN_READONLY and PRAGMA query_only, and every
+// read is one short transaction, so no lock outlives a read. Idle
+// connections are kept for the next read, and dropped when the file at the
+// path is another one (replaced) or a read failed, so a repaired file is
+// picked up by the next read. Thread-safe: each read takes a connection of
+// its own.
 class SqliteSource : public PipelineSource {
  public:
   SqliteSource(std::string path, SourceQueries queries);
+  ~SqliteSource() override;
 
   Status ReadSubmissions(const ReadRequest& request,
                          const std::function<void(const SubmissionRow&)>& visit,
@@ -48,9 +52,12 @@ class SqliteSource : public PipelineSource {
 
   const std::string& path() const { return path_; }
 
+  struct Pool;  // idle connections (sqlite_source.cc)
+
  private:
   std::string path_;
   SourceQueries queries_;
+  std::shared_ptr<Pool> pool_;
 };
 
 }  // namespace argus

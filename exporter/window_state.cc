@@ -177,7 +177,31 @@ void WindowState::MoveReview(const StateReview& r, int from, int to) {
       it->second.erase(&r);
       if (it->second.empty()) recent_.erase(it);
     }
+    MoveItem(r, is_recent);
   }
+}
+
+void WindowState::MoveItem(const StateReview& r, bool enters) {
+  AgentItems& agent = items_[r.agent];
+  auto [it, fresh] = agent.items.try_emplace(r.item);
+  AgentItems::Item& item = it->second;
+  if (fresh) item.rejections = decltype(item.rejections)(&ByTime);
+  auto unapproved = [&] {
+    return item.approvals == 0 && !item.rejections.empty()
+               ? std::optional<std::pair<int64_t, std::string>>({int64_t(item.rejections.size()), r.item})
+               : std::nullopt;
+  };
+  if (auto before = unapproved()) agent.unapproved.erase(*before);
+  if (r.approved) {
+    item.approvals += enters ? 1 : -1;
+  } else if (enters) {
+    item.rejections.insert(&r);
+  } else {
+    item.rejections.erase(&r);
+  }
+  if (auto after = unapproved()) agent.unapproved.insert(*after);
+  if (item.approvals == 0 && item.rejections.empty()) agent.items.erase(it);
+  if (agent.items.empty()) items_.erase(r.agent);
 }
 
 void WindowState::MoveCost(const StateCost& c, int from, int to) {

@@ -100,6 +100,21 @@ class WindowState {
   recent_reviews() const {
     return recent_;
   }
+  // Within the stuck window, per agent: the items rejected and never
+  // approved, as (rejections, item), and each item's rejected reviews.
+  struct AgentItems {
+    struct Item {
+      int64_t approvals = 0;
+      std::set<const StateReview*, bool (*)(const StateReview*, const StateReview*)> rejections;
+    };
+    std::map<std::string, Item> items;
+    std::set<std::pair<int64_t, std::string>> unapproved;
+  };
+  const AgentItems* Items(uint32_t agent) const {
+    auto it = items_.find(agent);
+    return it == items_.end() ? nullptr : &it->second;
+  }
+
   // The agent's latest activity at or before now, if any was read.
   std::optional<Millis> LastActivity(uint32_t agent) const;
 
@@ -136,6 +151,8 @@ class WindowState {
   std::map<uint32_t, std::set<const StateReview*, bool (*)(const StateReview*, const StateReview*)>>
       recent_;
   size_t domain_capacity_ = 0;
+  std::map<uint32_t, AgentItems> items_;
+  void MoveItem(const StateReview& r, bool enters);
   std::vector<std::optional<Millis>> latest_activity_;     // at or before now
   std::vector<std::multiset<Millis>> future_activity_;     // after now
 };

@@ -105,31 +105,55 @@ class StuckLoopCheck : public CheckBase<StuckLoopCheck> {
                                    &snap.domains[r.domain],
                                    r.reason == kNoReason ? &kNone : &snap.reasons[r.reason]});
     }
-    for (const auto& [a, reviews] : by_agent) Judge(snap.now, snap.agents[a], reviews, out);
-  }
-
-  void EvaluateState(const WindowState& state, CheckOutput* out) const override {
-    static const std::string kNone;
-    std::vector<LoopReview> reviews;
-    for (const auto& [a, recent] : state.recent_reviews()) {
-      reviews.clear();
-      for (const StateReview* r : recent) {
-        reviews.push_back({r->at, r->approved, &r->item, &state.domains[r->domain],
-                           r->reason == kNoReason ? &kNone : &state.reasons[r->reason]});
-      }
-      Judge(state.now(), state.agents[a], reviews, out);
+    for (const auto& [a, reviews] : by_agent) {
+      std::vector<StuckItem> stuck = FindStuckItems(reviews, 1);
+      const int worst = stuck.empty() ? 0 : stuck.front().attempts;
+      while (!stuck.empty() && !AtLeast(stuck.back().attempts, item_warning_)) stuck.pop_back();
+      Judge(snap.now, snap.agents[a], stuck, worst, TrailingStreak(reviews), out);
     }
   }
 
-  // `reviews`: one agent's reviews in the window, in time order.
-  void Judge(Millis now, const std::string& agent, const std::vector<LoopReview>& reviews,
-             CheckOutput* out) const {
-    const auto stuck = FindStuckItems(reviews, 1);
-    const int worst_item = stuck.empty() ? 0 : stuck.front().attempts;
-    const RejectionStreak streak = TrailingStreak(reviews);
-    out->samples.push_back({"agent_stuck_item_rejections", {{"agent", agent}}, double(worst_item)});
+  // Reads only what is kept per agent: the items never approved, and the
+  // tail of its reviews as far as the streak goes.
+  void EvaluateState(const WindowState& state, CheckOutput* out) const override {
+    for (const auto& [a, recent] : state.recent_reviews()) {
+      RejectionStreak streak;
+      uint32_t streak_reason = kNoReason;
+      for (auto it = recent.rbegin(); it != recent.rend(); ++it) {
+        const StateReview& r = **it;
+        if (r.approved || (streak.length > 0 && r.reason != streak_reason)) break;
+        streak_reason = r.reason;
+        ++streak.length;
+      }
+      if (streak.length > 0 && streak_reason != kNoReason) streak.reason = state.reasons[streak_reason];
+      std::vector<StuckItem> stuck;
+      int worst = 0;
+      if (const WindowState::AgentItems* items = state.Items(a)) {
+        if (!items->unapproved.empty()) worst = int(items->unapproved.rbegin()->first);
+        for (auto it = items->unapproved.rbegin();
+             it != items->unapproved.rend() && AtLeast(double(it->first), item_warning_); ++it) {
+          const StateReview& last = **items->items.at(it->second).rejections.rbegin();
+          stuck.push_back({it->second, state.domains[last.domain], int(it->first),
+                           last.reason == kNoReason ? std::string() : state.reasons[last.reason],
+                           last.at});
+        }
+      }
+      std::sort(stuck.begin(), stuck.end(), [](const StuckItem& x, const StuckItem& y) {
+        if (x.attempts != y.attempts) return x.attempts > y.attempts;
+        if (x.last_rejected_at != y.last_rejected_at) return x.last_rejected_at > y.last_rejected_at;
+        return x.item < y.item;
+      });
+      Judge(state.now(), state.agents[a], stuck, worst, streak, out);
+    }
+  }
+
+  // `stuck`: the agent's items at the warning level or above, worst first;
+  // `worst`: the most rejections of any item never approved.
+  void Judge(Millis now, const std::string& agent, const std::vector<StuckItem>& stuck, int worst,
+             const RejectionStreak& streak, CheckOutput* out) const {
+    out->samples.push_back({"agent_stuck_item_rejections", {{"agent", agent}}, double(worst)});
     out->samples.push_back({"agent_rejection_streak", {{"agent", agent}}, double(streak.length)});
-    Report(now, out, agent, stuck, streak);
+    Report(now, out, agent, stuck, worst, streak);
   }
 
   std::vector<RuleSpec> Rules() const override {
@@ -155,8 +179,8 @@ class StuckLoopCheck : public CheckBase<StuckLoopCheck> {
 
  private:
   void Report(Millis now, CheckOutput* out, const std::string& agent,
-              const std::vector<StuckItem>& candidates, const RejectionStreak& streak) const {
-    const double worst = candidates.empty() ? 0 : candidates.front().attempts;
+              const std::vector<StuckItem>& candidates, double worst,
+              const RejectionStreak& streak) const {
     const bool item_fires = AtLeast(worst, item_warning_);
     const bool streak_fires = AtLeast(streak.length, streak_warning_);
     if (!item_fires && !streak_fires) return;

@@ -1,0 +1,162 @@
+// Benchmark of the incremental engine on a copy of a demo database:
+//   argus_bench_incremental cycles DB     cold cycle, then steady cycles with
+//                                         1,000 new rows and with none
+//   argus_bench_incremental writer DB SECONDS
+//                                         append reviews in small transactions
+//                                         as fast as possible; print commit
+//                                         latency percentiles and failures
+// Prints figures; asserts nothing (see bench/incremental.sh).
+#include <sqlite3.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "incremental_engine.h"
+#include "sqlite_source.h"
+
+using namespace argus;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+double PeakRssMb() {
+  rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024.0;
+}
+
+void Percentiles(const char* what, std::vector<double> ms) {
+  std::sort(ms.begin(), ms.end());
+  auto at = [&](double p) { return ms[std::min(ms.size() - 1, size_t(p * ms.size()))]; };
+  std::printf("%-34s n=%zu  p50 %.3f ms  p95 %.3f ms  p99 %.3f ms  max %.3f ms\n", what, ms.size(),
+              at(0.5), at(0.95), at(0.99), ms.back());
+}
+
+sqlite3* OpenWriter(const std::string& path) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_busy_timeout(db, 1000);  // what any real writer sets
+  return db;
+}
+
+// Appends `n` rows as a pipeline would at `now`: submissions with their
+// reviews, and a cost row for every other one.
+void Append(sqlite3* db, int n, Millis now, int64_t* serial) {
+  sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  sqlite3_stmt *sub, *rev, *cost;
+  sqlite3_prepare_v2(db, "INSERT INTO submissions (created_at, agent, domain, item) VALUES (?, ?, 'health', ?)", -1, &sub, nullptr);
+  sqlite3_prepare_v2(db, "INSERT INTO reviews (submission_id, reviewed_at, verdict, reason) VALUES (?, ?, ?, ?)", -1, &rev, nullptr);
+  sqlite3_prepare_v2(db, "INSERT INTO costs (incurred_at, agent, model, usd) VALUES (?, ?, 'gpt-4o', 0.03)", -1, &cost, nullptr);
+  for (int i = 0; i < n; ++i) {
+    const int64_t k = (*serial)++;
+    const std::string ts = FormatTimestamp(now - (k % 500)), agent = "agent-" + std::to_string(100 + k % 100);
+    const std::string item = "bench-" + std::to_string(k);
+    if (i % 5 < 2) {
+      sqlite3_bind_text(sub, 1, ts.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(sub, 2, agent.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(sub, 3, item.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_step(sub);
+      sqlite3_reset(sub);
+    } else if (i % 5 < 4) {
+      sqlite3_bind_int64(rev, 1, 1 + k % 1000);
+      sqlite3_bind_text(rev, 2, ts.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(rev, 3, k % 4 ? "approved" : "rejected", -1, SQLITE_STATIC);
+      if (k % 4) sqlite3_bind_null(rev, 4); else sqlite3_bind_text(rev, 4, "formatting", -1, SQLITE_STATIC);
+      sqlite3_step(rev);
+      sqlite3_reset(rev);
+    } else {
+      sqlite3_bind_text(cost, 1, ts.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(cost, 2, agent.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_step(cost);
+      sqlite3_reset(cost);
+    }
+  }
+  for (auto* s : {sub, rev, cost}) sqlite3_finalize(s);
+  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+}
+
+int Cycles(const std::string& path, Millis now) {
+  Config config;
+  SqliteSource source(path, config.sources);
+  IncrementalEngine engine(config, source);
+  auto start = Clock::now();
+  CycleResult r = engine.Run(now);
+  std::printf("cold cycle: %.1f ms, %zu alerts, %zu rows kept, peak RSS %.1f MB\n", Ms(Clock::now() - start),
+              r.alerts.size(), engine.rows_kept(), PeakRssMb());
+  sqlite3* writer = OpenWriter(path);
+  int64_t serial = 0;
+  std::vector<double> with_rows, without_rows;
+  for (int i = 0; i < 50; ++i) {
+    now += kSecond;
+    Append(writer, 1000, now, &serial);
+    start = Clock::now();
+    r = engine.Run(now);
+    with_rows.push_back(Ms(Clock::now() - start));
+    if (!r.database_ok()) std::printf("error: %s\n", r.database_error.c_str());
+  }
+  for (int i = 0; i < 50; ++i) {
+    now += kSecond;
+    start = Clock::now();
+    engine.Run(now);
+    without_rows.push_back(Ms(Clock::now() - start));
+  }
+  sqlite3_close(writer);
+  Percentiles("steady cycle, 1,000 new rows:", with_rows);
+  Percentiles("steady cycle, no new rows:", without_rows);
+  std::printf("peak RSS %.1f MB\n", PeakRssMb());
+  return 0;
+}
+
+int Writer(const std::string& path, double seconds) {
+  sqlite3* db = OpenWriter(path);
+  std::vector<double> commits;
+  int failures = 0;
+  int64_t serial = 0;
+  const auto end = Clock::now() + std::chrono::duration<double>(seconds);
+  while (Clock::now() < end) {
+    const auto start = Clock::now();
+    // A small transaction: one submission and its review.
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) {
+      const std::string ts = FormatTimestamp(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::system_clock::now().time_since_epoch()).count());
+      const std::string sql =
+          "INSERT INTO submissions (created_at, agent, domain, item) VALUES ('" + ts +
+          "', 'writer', 'health', 'w-" + std::to_string(serial++) +
+          "'); INSERT INTO reviews (submission_id, reviewed_at, verdict) VALUES (last_insert_rowid(), '" + ts +
+          "', 'approved'); COMMIT";
+      rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+    }
+    if (rc != SQLITE_OK) {
+      ++failures;
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      continue;
+    }
+    commits.push_back(Ms(Clock::now() - start));
+  }
+  sqlite3_close(db);
+  char label[64];
+  std::snprintf(label, sizeof label, "writer commits (%d failed):", failures);
+  Percentiles(label, commits);
+  return failures ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "cycles" && argc == 4) {
+    auto now = ParseTimestamp(argv[3]);
+    return now ? Cycles(argv[2], *now) : 2;
+  }
+  if (mode == "writer" && argc == 4) return Writer(argv[2], std::atof(argv[3]));
+  std::fprintf(stderr, "usage: %s cycles DB NOW | writer DB SECONDS\n", argv[0]);
+  return 2;
+}
