@@ -11,7 +11,9 @@
 namespace argus {
 namespace {
 
-constexpr int kBusyTimeoutMs = 250;
+// A reader waits this long for a writer to finish a commit before the read
+// counts as failed; it never blocks the writer meanwhile.
+constexpr int kBusyTimeoutMs = 1000;
 // How far a row's timestamp may lag behind the rows before it in id order
 // and still be found by the seek (see SeekFirstId).
 constexpr Millis kSeekSlack = 6 * kHour;
