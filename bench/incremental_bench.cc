@@ -56,7 +56,11 @@ void Append(sqlite3* db, int n, Millis now, int64_t* serial) {
   sqlite3_prepare_v2(db, "INSERT INTO costs (incurred_at, agent, model, usd) VALUES (?, ?, 'gpt-4o', 0.03)", -1, &cost, nullptr);
   for (int i = 0; i < n; ++i) {
     const int64_t k = (*serial)++;
-    const std::string ts = FormatTimestamp(now - (k % 500)), agent = "agent-" + std::to_string(100 + k % 100);
+    // The demo's own agents (agent-009 .. agent-100), 80% approved, reasons
+    // in rotation: more traffic, not a different pipeline.
+    char name[16];
+    std::snprintf(name, sizeof name, "agent-%03d", int(9 + k % 92));
+    const std::string ts = FormatTimestamp(now - (k % 1000)), agent = name;
     const std::string item = "bench-" + std::to_string(k);
     if (i % 5 < 2) {
       sqlite3_bind_text(sub, 1, ts.c_str(), -1, SQLITE_TRANSIENT);
@@ -65,10 +69,12 @@ void Append(sqlite3* db, int n, Millis now, int64_t* serial) {
       sqlite3_step(sub);
       sqlite3_reset(sub);
     } else if (i % 5 < 4) {
-      sqlite3_bind_int64(rev, 1, 1 + k % 1000);
+      sqlite3_bind_int64(rev, 1, sqlite3_last_insert_rowid(db) > 0 ? 1 + k % 1000 : 1);
       sqlite3_bind_text(rev, 2, ts.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(rev, 3, k % 4 ? "approved" : "rejected", -1, SQLITE_STATIC);
-      if (k % 4) sqlite3_bind_null(rev, 4); else sqlite3_bind_text(rev, 4, "formatting", -1, SQLITE_STATIC);
+      static const char* kReasons[] = {"missing_evidence", "factual_error", "off_topic", "formatting", "duplicate"};
+      const bool approved = k % 5 != 2;
+      sqlite3_bind_text(rev, 3, approved ? "approved" : "rejected", -1, SQLITE_STATIC);
+      if (approved) sqlite3_bind_null(rev, 4); else sqlite3_bind_text(rev, 4, kReasons[(k / 5) % 5], -1, SQLITE_STATIC);
       sqlite3_step(rev);
       sqlite3_reset(rev);
     } else {

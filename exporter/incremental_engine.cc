@@ -53,7 +53,7 @@ void IncrementalEngine::Reset(const std::string& why) {
   last_submission_ = last_review_ = last_cost_ = -1;
 }
 
-TableErrors IncrementalEngine::ReadNewRows(Millis now, bool cold) {
+TableErrors IncrementalEngine::ReadNewRows(Millis now, bool cold, const bool fresh[3]) {
   TableErrors errors;
   const Millis from = now - config_.Lookback();
   WindowState& state = *state_;
@@ -83,6 +83,7 @@ TableErrors IncrementalEngine::ReadNewRows(Millis now, bool cold) {
     }
   };
   auto read_others = [&] {
+    if (fresh[2]) {
     Status s = ReadAfter(batch_rows_, from, &last_cost_, [&](const ReadRequest& q, ReadStats* st) {
       return source_.ReadCosts(q,
                                [&](const CostRow& r) {
@@ -93,7 +94,9 @@ TableErrors IncrementalEngine::ReadNewRows(Millis now, bool cold) {
                                st);
     });
     if (!s.ok()) errors.costs = s.message();
-    s = ReadAfter(batch_rows_, from, &last_submission_, [&](const ReadRequest& q, ReadStats* st) {
+    }
+    if (!fresh[0]) return;
+    Status s = ReadAfter(batch_rows_, from, &last_submission_, [&](const ReadRequest& q, ReadStats* st) {
       return source_.ReadSubmissions(
           q, [&](const SubmissionRow& r) { note(names.Intern(r.agent), r.created_at); }, st);
     });
@@ -101,10 +104,12 @@ TableErrors IncrementalEngine::ReadNewRows(Millis now, bool cold) {
   };
   std::thread others;
   if (cold) others = std::thread(read_others);
-  Status s = ReadAfter(batch_rows_, from, &last_review_, [&](const ReadRequest& q, ReadStats* st) {
-    return source_.ReadReviews(q, [&](const ReviewRow& r) { state.AddReview(r); }, st);
-  });
-  if (!s.ok()) errors.reviews = s.message();
+  if (fresh[1]) {
+    Status s = ReadAfter(batch_rows_, from, &last_review_, [&](const ReadRequest& q, ReadStats* st) {
+      return source_.ReadReviews(q, [&](const ReviewRow& r) { state.AddReview(r); }, st);
+    });
+    if (!s.ok()) errors.reviews = s.message();
+  }
   if (cold) {
     others.join();
   } else {
@@ -129,11 +134,18 @@ CycleResult IncrementalEngine::Run(Millis now) {
     generation_ = generation;
   }
   if (now < last_now_) Reset("the clock went back");
+  // Tables without ids above those read are not read at all this cycle.
+  bool fresh[3] = {true, true, true};
   if (state_) {
     int64_t subs, revs, costs;
-    if (source_.MaxIds(&subs, &revs, &costs).ok() &&
-        (subs < last_submission_ || revs < last_review_ || costs < last_cost_)) {
-      Reset("ids went back: the database was replaced");
+    if (source_.MaxIds(&subs, &revs, &costs).ok()) {
+      if (subs < last_submission_ || revs < last_review_ || costs < last_cost_) {
+        Reset("ids went back: the database was replaced");
+      } else {
+        fresh[0] = subs > last_submission_;
+        fresh[1] = revs > last_review_;
+        fresh[2] = costs > last_cost_;
+      }
     }
   }
   const bool cold = !state_;
@@ -153,7 +165,7 @@ CycleResult IncrementalEngine::Run(Millis now) {
 
   // Move the windows first, so that new rows land in their segment at once.
   state_->AdvanceTo(now);
-  const TableErrors errors = ReadNewRows(now, cold && source_.concurrent_reads());
+  const TableErrors errors = ReadNewRows(now, cold && source_.concurrent_reads(), fresh);
   CycleResult result = EvaluateChecks(config_, now, errors, [&](const Check& check, CheckOutput* out) {
     check.EvaluateState(*state_, out);
   });

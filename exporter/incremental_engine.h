@@ -1,6 +1,7 @@
 #ifndef ARGUS_INCREMENTAL_ENGINE_H_
 #define ARGUS_INCREMENTAL_ENGINE_H_
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -38,7 +39,8 @@ class IncrementalEngine {
  private:
   void Reset(const std::string& why);
   // Reads every new row of the three tables into the state.
-  TableErrors ReadNewRows(Millis now, bool cold);
+  // `fresh`: which tables have ids above those read (from MaxIds).
+  TableErrors ReadNewRows(Millis now, bool cold, const bool fresh[3]);
 
   const Config config_;
   PipelineSource& source_;

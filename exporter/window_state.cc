@@ -41,20 +41,15 @@ WindowState::WindowState(std::vector<Millis> offsets, Millis stuck_window, Milli
     : segments_(std::move(offsets)), stuck_window_(stuck_window), domain_window_(domain_window) {
   review_edges_.assign(segments_.size() + 1, reviews_.end());
   cost_edges_.assign(segments_.size() + 1, costs_.end());
-  agent_seg_.resize(segments_.size());
-  domain_seg_.resize(segments_.size());
   pipeline_seg_.assign(segments_.size(), 0);
 }
 
 void WindowState::Grow(uint32_t agent, uint32_t domain) {
   if (agent < latest_activity_.size() && domain < domain_capacity_) return;
   domain_capacity_ = std::max<size_t>(domain_capacity_, domain + 1);
-  for (auto& seg : agent_seg_) {
-    if (seg.size() <= agent) seg.resize(agent + 1);
-  }
-  for (auto& seg : domain_seg_) {
-    if (seg.size() <= domain) seg.resize(domain + 1);
-  }
+  // [agent][segment]: a window's sum reads one agent's segments in a row.
+  while (agent_seg_.size() <= agent) agent_seg_.emplace_back(segments_.size());
+  while (domain_seg_.size() <= domain) domain_seg_.emplace_back(segments_.size());
   if (latest_activity_.size() <= agent) {
     latest_activity_.resize(agent + 1);
     future_activity_.resize(agent + 1);
@@ -150,8 +145,8 @@ void WindowState::MoveReview(const StateReview& r, int from, int to) {
   const int size = segments_.size();
   for (auto [segment, sign] : {std::pair{from, -1}, std::pair{to, 1}}) {
     if (segment < 0 || segment >= size) continue;
-    SegmentCounts& a = agent_seg_[segment][r.agent];
-    SegmentCounts& d = domain_seg_[segment][r.domain];
+    SegmentCounts& a = agent_seg_[r.agent][segment];
+    SegmentCounts& d = domain_seg_[r.domain][segment];
     a.reviews += sign;
     d.reviews += sign;
     a.approved += r.approved ? sign : 0;
@@ -208,7 +203,7 @@ void WindowState::MoveCost(const StateCost& c, int from, int to) {
   const int size = segments_.size();
   for (auto [segment, sign] : {std::pair{from, -1}, std::pair{to, 1}}) {
     if (segment < 0 || segment >= size) continue;
-    SegmentCounts& a = agent_seg_[segment][c.agent];
+    SegmentCounts& a = agent_seg_[c.agent][segment];
     a.cost_rows += sign;
     a.cost_nano_usd += sign * c.nano_usd;
   }
@@ -217,9 +212,9 @@ void WindowState::MoveCost(const StateCost& c, int from, int to) {
 SegmentCounts WindowState::Agent(uint32_t agent, Millis from, Millis to) const {
   SegmentCounts sum;
   auto [first, last] = segments_.Range(from, to);
+  if (agent >= agent_seg_.size()) return sum;
   for (int k = first; k < last; ++k) {
-    if (agent >= agent_seg_[k].size()) continue;
-    const SegmentCounts& c = agent_seg_[k][agent];
+    const SegmentCounts& c = agent_seg_[agent][k];
     sum.reviews += c.reviews;
     sum.approved += c.approved;
     sum.cost_rows += c.cost_rows;
@@ -231,10 +226,10 @@ SegmentCounts WindowState::Agent(uint32_t agent, Millis from, Millis to) const {
 SegmentCounts WindowState::Domain(uint32_t domain, Millis from, Millis to) const {
   SegmentCounts sum;
   auto [first, last] = segments_.Range(from, to);
+  if (domain >= domain_seg_.size()) return sum;
   for (int k = first; k < last; ++k) {
-    if (domain >= domain_seg_[k].size()) continue;
-    sum.reviews += domain_seg_[k][domain].reviews;
-    sum.approved += domain_seg_[k][domain].approved;
+    sum.reviews += domain_seg_[domain][k].reviews;
+    sum.approved += domain_seg_[domain][k].approved;
   }
   return sum;
 }

@@ -84,9 +84,6 @@ class WindowState {
   SegmentCounts Agent(uint32_t agent, Millis from, Millis to) const;
   SegmentCounts Domain(uint32_t domain, Millis from, Millis to) const;
   int64_t PipelineReviews(Millis from, Millis to) const;
-  // Reviews of each domain and in all, per segment k (for bucketed checks).
-  const std::vector<std::vector<SegmentCounts>>& domain_segments() const { return domain_seg_; }
-  const std::vector<int64_t>& pipeline_segments() const { return pipeline_seg_; }
 
   // Within the domain window: rejections by (domain, agent), (domain, reason).
   const std::map<std::pair<uint32_t, uint32_t>, int64_t>& domain_agent_rejections() const {
@@ -144,8 +141,8 @@ class WindowState {
   std::vector<ReviewLog::iterator> review_edges_;
   std::vector<CostLog::iterator> cost_edges_;
 
-  std::vector<std::vector<SegmentCounts>> agent_seg_;   // [segment][agent]
-  std::vector<std::vector<SegmentCounts>> domain_seg_;  // [segment][domain]
+  std::vector<std::vector<SegmentCounts>> agent_seg_;   // [agent][segment]
+  std::vector<std::vector<SegmentCounts>> domain_seg_;  // [domain][segment]
   std::vector<int64_t> pipeline_seg_;                   // [segment]
   std::map<std::pair<uint32_t, uint32_t>, int64_t> domain_agent_rej_, domain_reason_rej_;
   std::map<uint32_t, std::set<const StateReview*, bool (*)(const StateReview*, const StateReview*)>>
