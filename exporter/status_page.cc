@@ -23,22 +23,6 @@ std::string HtmlEscape(std::string_view text) {
 
 namespace {
 
-// Percent-encodes an agent name for a path segment.
-std::string PathSegment(std::string_view text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
-
 const char* kStyle =
     "body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
     "table{border-collapse:collapse}td,th{padding:.3em .8em;border-bottom:1px solid #ddd;"
@@ -78,7 +62,7 @@ std::string RenderStatusPage(const Exporter& exporter) {
       html += "<tr><td>" + HtmlEscape(a.id()) + "</td><td>" + HtmlEscape(a.message) + "</td><td>";
       if (a.agent) {
         agents.insert(*a.agent);
-        html += "<a href=\"/api/failure-report/" + PathSegment(*a.agent) + "\">" +
+        html += "<a href=\"/api/failure-report/" + PercentEncode(*a.agent) + "\">" +
                 HtmlEscape(*a.agent) + "</a>";
       }
       html += "</td></tr>\n";
@@ -87,7 +71,7 @@ std::string RenderStatusPage(const Exporter& exporter) {
   }
   html += "<h2>Failure reports</h2>\n<ul>\n";
   for (const auto& agent : exporter.KnownAgents()) {
-    html += "<li><a href=\"/api/failure-report/" + PathSegment(agent) + "\">" + HtmlEscape(agent) +
+    html += "<li><a href=\"/api/failure-report/" + PercentEncode(agent) + "\">" + HtmlEscape(agent) +
             "</a>" + (agents.count(agent) ? " <span class=\"warning\">(alerting)</span>" : "") +
             "</li>\n";
   }
