@@ -22,12 +22,10 @@ Segments::Segments(std::vector<Millis> offsets) {
 
 int Segments::Of(Millis at, Millis now) const {
   if (at > now) return -1;
-  // The first offset d with at > now - d is the segment's far edge.
-  const Millis age = now - at;  // >= 0; segment k holds age in [d_k, d_{k+1})
-  auto it = std::upper_bound(offsets_.begin(), offsets_.end(), age);
-  return static_cast<int>(it - offsets_.begin()) - 1 < size()
-             ? static_cast<int>(it - offsets_.begin()) - 1
-             : size();
+  // Segment k holds ages in [d_k, d_{k+1}); past the last offset, size().
+  const Millis age = now - at;
+  return static_cast<int>(std::upper_bound(offsets_.begin(), offsets_.end(), age) -
+                          offsets_.begin()) - 1;
 }
 
 std::pair<int, int> Segments::Range(Millis from, Millis to) const {
