@@ -80,6 +80,8 @@ class Check {
   virtual void EvaluateState(const WindowState& state, CheckOutput* out) const = 0;
   // Window and baseline edges, as offsets before now, the check reads.
   virtual std::vector<Millis> Offsets() const = 0;
+  // The edges of the spend sums (WindowState::AgentSpend) it reads, if any.
+  virtual std::vector<Millis> SpendOffsets() const { return {}; }
   // Alerting rules that reproduce Evaluate's verdict from the gauges alone:
   // one per severity, each firing exactly when Evaluate raises that
   // severity for a scope.

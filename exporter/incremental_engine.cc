@@ -150,16 +150,17 @@ CycleResult IncrementalEngine::Run(Millis now) {
   }
   const bool cold = !state_;
   if (!state_) {
-    std::vector<Millis> offsets = {config_.Lookback()};
+    std::vector<Millis> offsets = {config_.Lookback()}, spend_offsets;
     Millis stuck = kHour, domain = kDay;
     for (const auto& check : config_.checks) {
       for (Millis d : check->Offsets()) offsets.push_back(d);
+      for (Millis d : check->SpendOffsets()) spend_offsets.push_back(d);
       if (check->id() == "stuck_loop") stuck = static_cast<Millis>(*check->Value("window"));
       if (check->id() == "domain_rejection_pattern") {
         domain = static_cast<Millis>(*check->Value("window"));
       }
     }
-    state_ = std::make_unique<WindowState>(offsets, stuck, domain);
+    state_ = std::make_unique<WindowState>(offsets, spend_offsets, stuck, domain);
   }
   last_now_ = now;
 

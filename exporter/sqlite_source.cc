@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -84,54 +85,27 @@ std::string FileIdentity(const std::string& path) {
 
 }  // namespace
 
-// Idle read-only connections, each with the identity of the file it opened.
+// A read-only connection with the identity of the file it opened and the
+// statements prepared on it (prepared once, reused by every later read).
+struct Connection {
+  Db db;
+  std::string identity;
+  std::map<std::string, Stmt> statements;  // declared after db: finalized first
+};
+
+// Idle connections.
 struct SqliteSource::Pool {
   std::mutex mu;
-  std::vector<std::pair<Db, std::string>> idle;
+  std::vector<std::unique_ptr<Connection>> idle;
 };
 
 namespace {
 
-// A connection taken from the pool for one read; given back unless the read
-// failed.
-class Lease {
- public:
-  Lease(SqliteSource::Pool* pool, const std::string& path) : pool_(pool), path_(path) {}
-  ~Lease() {
-    if (!db_ || failed_) return;
-    std::lock_guard lock(pool_->mu);
-    if (pool_->idle.size() < 4) pool_->idle.emplace_back(std::move(db_), identity_);
-  }
-  Status Acquire() {
-    identity_ = FileIdentity(path_);
-    {
-      std::lock_guard lock(pool_->mu);
-      while (!pool_->idle.empty()) {
-        auto [db, identity] = std::move(pool_->idle.back());
-        pool_->idle.pop_back();
-        if (identity == identity_ && !identity.empty()) {
-          db_ = std::move(db);
-          return Status::Ok();
-        }
-      }
-    }
-    return Open(path_, &db_);
-  }
-  sqlite3* get() const { return db_.get(); }
-  void Fail() { failed_ = true; }
-
- private:
-  SqliteSource::Pool* pool_;
-  const std::string& path_;
-  Db db_;
-  std::string identity_;
-  bool failed_ = false;
-};
-
 Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stmt* out) {
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
-  int rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()), 0, &raw, &tail);
+  int rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &raw, &tail);
   Stmt stmt(raw);
   if (rc != SQLITE_OK) return DbError(db, path, "cannot prepare query");
   if (!stmt) return Status::Error("database " + path + ": empty query");
@@ -141,6 +115,64 @@ Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stm
   *out = std::move(stmt);
   return Status::Ok();
 }
+
+// A connection taken from the pool for one read; given back unless the read
+// failed.
+class Lease {
+ public:
+  Lease(SqliteSource::Pool* pool, const std::string& path) : pool_(pool), path_(path) {}
+  ~Lease() {
+    if (!conn_ || failed_) return;
+    std::lock_guard lock(pool_->mu);
+    if (pool_->idle.size() < 4) pool_->idle.push_back(std::move(conn_));
+  }
+  Status Acquire() {
+    const std::string identity = FileIdentity(path_);
+    {
+      std::lock_guard lock(pool_->mu);
+      while (!pool_->idle.empty()) {
+        std::unique_ptr<Connection> conn = std::move(pool_->idle.back());
+        pool_->idle.pop_back();
+        if (conn->identity == identity && !identity.empty()) {
+          conn_ = std::move(conn);
+          return Status::Ok();
+        }
+      }
+    }
+    conn_ = std::make_unique<Connection>();
+    conn_->identity = identity;
+    return Open(path_, &conn_->db);
+  }
+  sqlite3* get() const { return conn_->db.get(); }
+  void Fail() { failed_ = true; }
+
+  // The statement for `sql` on this connection, prepared on first use and
+  // reset (bindings cleared) when `*out` goes out of scope.
+  struct Reset {
+    void operator()(sqlite3_stmt* s) const {
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+    }
+  };
+  using Borrowed = std::unique_ptr<sqlite3_stmt, Reset>;
+  Status Statement(const std::string& sql, Borrowed* out) {
+    auto it = conn_->statements.find(sql);
+    if (it == conn_->statements.end()) {
+      Stmt stmt;
+      if (Status s = Prepare(get(), path_, sql, &stmt); !s.ok()) return s;
+      if (conn_->statements.size() >= 32) conn_->statements.clear();
+      it = conn_->statements.emplace(sql, std::move(stmt)).first;
+    }
+    out->reset(it->second.get());
+    return Status::Ok();
+  }
+
+ private:
+  SqliteSource::Pool* pool_;
+  const std::string& path_;
+  std::unique_ptr<Connection> conn_;
+  bool failed_ = false;
+};
 
 std::string ColumnText(sqlite3_stmt* s, int col) {
   auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
@@ -201,6 +233,8 @@ int64_t SeekFirstId(sqlite3* db, const char* table, const char* column, Millis f
   return lo;
 }
 
+const std::string kBegin = "BEGIN", kCommit = "COMMIT";
+
 // Opens the database and runs `sql` for `request`: ?1 and ?2 bind the time
 // range, ?3 the agent, ?4 the id rows must exceed, ?5 the limit. With a
 // `seek_table` and a bounded range, reading starts where SeekFirstId says.
@@ -223,14 +257,18 @@ Status Run(SqliteSource::Pool* pool, const std::string& path, std::string sql, c
   if (request.limit > 0) sql += std::string(" ORDER BY ") + id_column + " LIMIT ?5";
   Lease db(pool, path);
   if (Status s = db.Acquire(); !s.ok()) return s;
-  Stmt stmt;
-  if (Status s = Prepare(db.get(), path, sql, &stmt); !s.ok()) {
-    db.Fail();
-    return s;
+  Lease::Borrowed stmt, begin, commit;
+  const std::pair<const std::string*, Lease::Borrowed*> statements[] = {
+      {&sql, &stmt}, {&kBegin, &begin}, {&kCommit, &commit}};
+  for (auto [text, out] : statements) {
+    if (Status s = db.Statement(*text, out); !s.ok()) {
+      db.Fail();
+      return s;
+    }
   }
   // Seeking and reading share one read transaction, so the file cannot
   // change between them.
-  sqlite3_exec(db.get(), "BEGIN", nullptr, nullptr, nullptr);
+  sqlite3_step(begin.get());
   int64_t after = request.after_id;
   // Seek only on a first read: a read after an id starts there already.
   if (seek && request.after_id < 0) {
@@ -258,7 +296,7 @@ Status Run(SqliteSource::Pool* pool, const std::string& path, std::string sql, c
     return error;
   }
   stmt.reset();
-  sqlite3_exec(db.get(), "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_step(commit.get());
   return Status::Ok();
 }
 
@@ -293,8 +331,8 @@ Status SqliteSource::MaxIds(int64_t* submissions, int64_t* reviews, int64_t* cos
   const std::string sql = "SELECT (SELECT max(id) FROM " + Wrap(queries_.submissions) +
                           "), (SELECT max(id) FROM " + Wrap(queries_.reviews) +
                           "), (SELECT max(id) FROM " + Wrap(queries_.costs) + ")";
-  Stmt stmt;
-  if (Status s = Prepare(db.get(), path_, sql, &stmt); !s.ok()) {
+  Lease::Borrowed stmt;
+  if (Status s = db.Statement(sql, &stmt); !s.ok()) {
     db.Fail();
     return s;
   }

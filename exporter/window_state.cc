@@ -35,10 +35,14 @@ std::pair<int, int> Segments::Range(Millis from, Millis to) const {
   return {index(from), index(to)};
 }
 
-WindowState::WindowState(std::vector<Millis> offsets, Millis stuck_window, Millis domain_window)
-    : segments_(std::move(offsets)), stuck_window_(stuck_window), domain_window_(domain_window) {
+WindowState::WindowState(std::vector<Millis> offsets, std::vector<Millis> spend_offsets,
+                         Millis stuck_window, Millis domain_window)
+    : segments_(std::move(offsets)),
+      spend_segments_(std::move(spend_offsets)),
+      stuck_window_(stuck_window),
+      domain_window_(domain_window) {
   review_edges_.assign(segments_.size() + 1, reviews_.end());
-  cost_edges_.assign(segments_.size() + 1, costs_.end());
+  cost_edges_.assign(spend_segments_.size() + 1, costs_.end());
   pipeline_seg_.assign(segments_.size(), 0);
 }
 
@@ -47,6 +51,7 @@ void WindowState::Grow(uint32_t agent, uint32_t domain) {
   domain_capacity_ = std::max<size_t>(domain_capacity_, domain + 1);
   // [agent][segment]: a window's sum reads one agent's segments in a row.
   while (agent_seg_.size() <= agent) agent_seg_.emplace_back(segments_.size());
+  while (agent_spend_.size() <= agent) agent_spend_.emplace_back(spend_segments_.size());
   while (domain_seg_.size() <= domain) domain_seg_.emplace_back(segments_.size());
   if (latest_activity_.size() <= agent) {
     latest_activity_.resize(agent + 1);
@@ -55,13 +60,14 @@ void WindowState::Grow(uint32_t agent, uint32_t domain) {
 }
 
 template <typename Log, typename Move>
-void WindowState::Insert(Log& log, std::vector<typename Log::iterator>& edges,
-                         typename Log::value_type&& e, Move move) {
-  const int segment = segments_.Of(e.at, now_);
-  if (segment >= segments_.size()) return;  // older than the longest window
+void WindowState::Insert(const Segments& segments, Log& log,
+                         std::vector<typename Log::iterator>& edges, typename Log::value_type&& e,
+                         Move move) {
+  const int segment = segments.Of(e.at, now_);
+  if (segment >= segments.size()) return;  // older than the longest window
   auto it = log.insert(std::move(e));
-  for (int k = 0; k <= segments_.size(); ++k) {
-    if (it->at > now_ - segments_.offset(k) && (edges[k] == log.end() || *it < *edges[k])) {
+  for (int k = 0; k <= segments.size(); ++k) {
+    if (it->at > now_ - segments.offset(k) && (edges[k] == log.end() || *it < *edges[k])) {
       edges[k] = it;
     }
   }
@@ -69,15 +75,15 @@ void WindowState::Insert(Log& log, std::vector<typename Log::iterator>& edges,
 }
 
 template <typename Log, typename Move>
-void WindowState::Advance(Log& log, std::vector<typename Log::iterator>& edges, Millis now,
-                          Move move) {
-  for (int k = 0; k <= segments_.size(); ++k) {
-    while (edges[k] != log.end() && edges[k]->at <= now - segments_.offset(k)) {
+void WindowState::Advance(const Segments& segments, Log& log,
+                          std::vector<typename Log::iterator>& edges, Millis now, Move move) {
+  for (int k = 0; k <= segments.size(); ++k) {
+    while (edges[k] != log.end() && edges[k]->at <= now - segments.offset(k)) {
       move(*edges[k], k - 1, k);
       ++edges[k];
     }
   }
-  log.erase(log.begin(), edges[segments_.size()]);
+  log.erase(log.begin(), edges[segments.size()]);
 }
 
 void WindowState::AddReview(const ReviewRow& row) {
@@ -90,7 +96,7 @@ void WindowState::AddReview(const ReviewRow& row) {
   r.approved = row.approved;
   r.item = row.item;
   Grow(r.agent, r.domain);
-  Insert(reviews_, review_edges_, std::move(r),
+  Insert(segments_, reviews_, review_edges_, std::move(r),
          [this](const StateReview& e, int from, int to) { MoveReview(e, from, to); });
 }
 
@@ -105,7 +111,7 @@ void WindowState::AddCost(uint32_t agent, Millis at, int64_t id, double usd) {
   c.agent = agent;
   c.nano_usd = std::llround(usd * 1e9);
   Grow(c.agent, 0);
-  Insert(costs_, cost_edges_, std::move(c),
+  Insert(spend_segments_, costs_, cost_edges_, std::move(c),
          [this](const StateCost& e, int from, int to) { MoveCost(e, from, to); });
 }
 
@@ -123,9 +129,9 @@ void WindowState::AddActivity(uint32_t agent, Millis at) {
 }
 
 void WindowState::AdvanceTo(Millis now) {
-  Advance(reviews_, review_edges_, now,
+  Advance(segments_, reviews_, review_edges_, now,
           [this](const StateReview& e, int from, int to) { MoveReview(e, from, to); });
-  Advance(costs_, cost_edges_, now,
+  Advance(spend_segments_, costs_, cost_edges_, now,
           [this](const StateCost& e, int from, int to) { MoveCost(e, from, to); });
   for (size_t a = 0; a < future_activity_.size(); ++a) {
     auto& future = future_activity_[a];
@@ -198,12 +204,12 @@ void WindowState::MoveItem(const StateReview& r, bool enters) {
 }
 
 void WindowState::MoveCost(const StateCost& c, int from, int to) {
-  const int size = segments_.size();
+  const int size = spend_segments_.size();
   for (auto [segment, sign] : {std::pair{from, -1}, std::pair{to, 1}}) {
     if (segment < 0 || segment >= size) continue;
-    SegmentCounts& a = agent_seg_[c.agent][segment];
-    a.cost_rows += sign;
-    a.cost_nano_usd += sign * c.nano_usd;
+    SpendCounts& a = agent_spend_[c.agent][segment];
+    a.rows += sign;
+    a.nano_usd += sign * c.nano_usd;
   }
 }
 
@@ -215,8 +221,17 @@ SegmentCounts WindowState::Agent(uint32_t agent, Millis from, Millis to) const {
     const SegmentCounts& c = agent_seg_[agent][k];
     sum.reviews += c.reviews;
     sum.approved += c.approved;
-    sum.cost_rows += c.cost_rows;
-    sum.cost_nano_usd += c.cost_nano_usd;
+  }
+  return sum;
+}
+
+SpendCounts WindowState::AgentSpend(uint32_t agent, Millis from, Millis to) const {
+  SpendCounts sum;
+  auto [first, last] = spend_segments_.Range(from, to);
+  if (agent >= agent_spend_.size()) return sum;
+  for (int k = first; k < last; ++k) {
+    sum.rows += agent_spend_[agent][k].rows;
+    sum.nano_usd += agent_spend_[agent][k].nano_usd;
   }
   return sum;
 }

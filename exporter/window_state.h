@@ -51,9 +51,15 @@ struct StateCost {
   bool operator<(const StateCost& o) const { return at != o.at ? at < o.at : id < o.id; }
 };
 
-// Review and spend counts of one agent (or domain) in one segment.
+// Review counts of one agent (or domain) in one segment.
 struct SegmentCounts {
-  int64_t reviews = 0, approved = 0, cost_rows = 0, cost_nano_usd = 0;
+  int64_t reviews = 0, approved = 0;
+};
+
+// Spend of one agent in one segment: exact sums, in units of 1e-9 USD, so
+// that every evaluation adds up to the same.
+struct SpendCounts {
+  int64_t rows = 0, nano_usd = 0;
 };
 
 // The aggregates the seven checks read, kept up to date row by row: rows are
@@ -63,9 +69,12 @@ struct SegmentCounts {
 // not the size of the windows. Not thread-safe.
 class WindowState {
  public:
-  // `offsets`: every window and baseline edge the checks use; `stuck_window`
-  // and `domain_window` must be among them, `longest` is the last.
-  WindowState(std::vector<Millis> offsets, Millis stuck_window, Millis domain_window);
+  // `offsets`: every window and baseline edge the review checks use;
+  // `stuck_window` and `domain_window` must be among them. `spend_offsets`:
+  // the edges of the spend sums. Costs have segments of their own, so that
+  // the many edges of the review checks do not move every cost row too.
+  WindowState(std::vector<Millis> offsets, std::vector<Millis> spend_offsets, Millis stuck_window,
+              Millis domain_window);
 
   // Rows older than the longest window as of the last AdvanceTo are ignored.
   void AddReview(const ReviewRow& row);
@@ -80,8 +89,10 @@ class WindowState {
   const Segments& segments() const { return segments_; }
   Names agents, domains, reasons;
 
-  // Sums over the segments of (now - to, now - from].
+  // Sums over the segments of (now - to, now - from]; `from` and `to` must be
+  // 0 or among the offsets (the spend offsets for AgentSpend).
   SegmentCounts Agent(uint32_t agent, Millis from, Millis to) const;
+  SpendCounts AgentSpend(uint32_t agent, Millis from, Millis to) const;
   SegmentCounts Domain(uint32_t domain, Millis from, Millis to) const;
   int64_t PipelineReviews(Millis from, Millis to) const;
 
@@ -125,23 +136,26 @@ class WindowState {
   void MoveReview(const StateReview& r, int from, int to);
   void MoveCost(const StateCost& c, int from, int to);
   template <typename Log, typename Move>
-  void Insert(Log& log, std::vector<typename Log::iterator>& edges, typename Log::value_type&& e,
-              Move move);
+  void Insert(const Segments& segments, Log& log, std::vector<typename Log::iterator>& edges,
+              typename Log::value_type&& e, Move move);
   template <typename Log, typename Move>
-  void Advance(Log& log, std::vector<typename Log::iterator>& edges, Millis now, Move move);
+  void Advance(const Segments& segments, Log& log, std::vector<typename Log::iterator>& edges,
+               Millis now, Move move);
   void Grow(uint32_t agent, uint32_t domain);
 
-  Segments segments_;
+  Segments segments_, spend_segments_;
   Millis stuck_window_, domain_window_;
   Millis now_ = INT64_MIN / 4;
 
   ReviewLog reviews_;
   CostLog costs_;
-  // edges[k]: the first row after now - offset(k), k = 0 .. size().
+  // edges[k]: the first row after now - offset(k), k = 0 .. size() (of the
+  // log's own segments).
   std::vector<ReviewLog::iterator> review_edges_;
   std::vector<CostLog::iterator> cost_edges_;
 
   std::vector<std::vector<SegmentCounts>> agent_seg_;   // [agent][segment]
+  std::vector<std::vector<SpendCounts>> agent_spend_;   // [agent][spend segment]
   std::vector<std::vector<SegmentCounts>> domain_seg_;  // [domain][segment]
   std::vector<int64_t> pipeline_seg_;                   // [segment]
   std::map<std::pair<uint32_t, uint32_t>, int64_t> domain_agent_rej_, domain_reason_rej_;

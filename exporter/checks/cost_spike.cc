@@ -41,11 +41,10 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
              {"agent", "window"}}};
   }
 
-  std::vector<Millis> Offsets() const override { return {window_, window_ + baseline_}; }
+  std::vector<Millis> Offsets() const override { return {}; }
+  std::vector<Millis> SpendOffsets() const override { return {window_, window_ + baseline_}; }
 
-  struct Spend {
-    int64_t rows = 0, nano_usd = 0;  // exact sums: the same in every evaluation
-  };
+  using Spend = SpendCounts;
 
   void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
     std::map<uint32_t, std::pair<Spend, Spend>> by_agent;  // window, baseline
@@ -66,10 +65,10 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
 
   void EvaluateState(const WindowState& state, CheckOutput* out) const override {
     for (uint32_t a = 0; a < state.agents.size(); ++a) {
-      const SegmentCounts cur = state.Agent(a, 0, window_);
-      const SegmentCounts base = state.Agent(a, window_, window_ + baseline_);
-      if (cur.cost_rows + base.cost_rows == 0) continue;
-      Judge(state.now(), state.agents[a], cur.cost_nano_usd, base.cost_nano_usd, out);
+      const Spend cur = state.AgentSpend(a, 0, window_);
+      const Spend base = state.AgentSpend(a, window_, window_ + baseline_);
+      if (cur.rows + base.rows == 0) continue;
+      Judge(state.now(), state.agents[a], cur.nano_usd, base.nano_usd, out);
     }
   }
 
