@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <mutex>
 #include <optional>
 
 #include <csignal>
@@ -18,6 +19,7 @@
 #include "log.h"
 #include "rules.h"
 #include "sqlite_source.h"
+#include "web_config.h"
 
 namespace argus {
 namespace {
@@ -141,30 +143,56 @@ struct ServeFlags {
   std::string listen_address;
   std::string interval;
   std::string log_level = "info";
+  std::string web_config_file;
+  bool enable_lifecycle = false;
+
+  // The serving configuration: the config file with the flags over it, as
+  // at start and at every reload.
+  Status Resolve(const CommonFlags& common, Config* config, Millis* now) const {
+    if (Status s = common.Resolve(config, now); !s.ok()) return s;
+    if (config->database.empty()) return Status::Error("no database: pass --db or set database:");
+    if (!listen_address.empty()) config->listen_address = listen_address;
+    if (!interval.empty()) {
+      auto parsed = ParseDuration(interval);
+      if (!parsed || *parsed < kSecond) {
+        return Status::Error("--interval: '" + interval + "' is not a duration of 1s or more");
+      }
+      config->interval = *parsed;
+    }
+    return Status::Ok();
+  }
+
+  // The users of --web.config.file (none without it).
+  Status Auth(std::shared_ptr<const BasicAuth>* auth) const {
+    WebConfig web;
+    if (!web_config_file.empty()) {
+      if (Status s = LoadWebConfig(web_config_file, &web); !s.ok()) return s;
+    }
+    *auth = std::make_shared<const BasicAuth>(std::move(web));
+    return Status::Ok();
+  }
 };
 
-int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& err) {
-  Config config;
-  Millis now;
-  if (Status s = flags.Resolve(&config, &now); !s.ok()) return Fail(err, s.message());
-  if (config.database.empty()) return Fail(err, "no database: pass --db or set database:");
-  if (!serve.listen_address.empty()) config.listen_address = serve.listen_address;
-  if (!serve.interval.empty()) {
-    auto interval = ParseDuration(serve.interval);
-    if (!interval || *interval < kSecond) {
-      return Fail(err, "--interval: '" + serve.interval + "' is not a duration of 1s or more");
-    }
-    config.interval = *interval;
-  }
-  auto level = ParseLogLevel(serve.log_level);
-  if (!level) return Fail(err, "--log.level: must be debug, info, warn or error");
-  Logger log(err, *level);
-
+std::unique_ptr<SqliteSource> OpenSource(const Config& config, Logger& log) {
   auto source = std::make_unique<SqliteSource>(config.database, config.sources);
   if (Status s = source->Validate(); !s.ok()) {
     log.Error("database not readable yet; serving anyway and retrying every cycle",
               {{"err", s.message()}});
   }
+  return source;
+}
+
+int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& err) {
+  Config config;
+  Millis now;
+  if (Status s = serve.Resolve(flags, &config, &now); !s.ok()) return Fail(err, s.message());
+  std::shared_ptr<const BasicAuth> auth;
+  if (Status s = serve.Auth(&auth); !s.ok()) return Fail(err, s.message());
+  auto level = ParseLogLevel(serve.log_level);
+  if (!level) return Fail(err, "--log.level: must be debug, info, warn or error");
+  Logger log(err, *level);
+
+  auto source = OpenSource(config, log);
   // Signals are taken by this thread alone (sigwait below), never by the
   // server's or the loop's threads.
   sigset_t signals;
@@ -179,16 +207,53 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
   if (!flags.now_text.empty()) fixed_now = now;
   Exporter exporter(std::move(config), std::move(source), fixed_now, log);
   HttpServer server(exporter, log);
+  server.SetAuth(auth);
+
+  // SIGHUP and POST /-/reload: the config file and the web config file are
+  // read again; either one bad refuses the whole reload, and the running
+  // configuration stays.
+  std::mutex reload_mu;
+  auto reload = [&](const char* trigger) -> Status {
+    std::lock_guard lock(reload_mu);
+    Config fresh;
+    Millis unused;
+    std::shared_ptr<const BasicAuth> fresh_auth;
+    Status s = serve.Resolve(flags, &fresh, &unused);
+    if (s.ok()) s = serve.Auth(&fresh_auth);
+    if (!s.ok()) {
+      log.Error("configuration reload refused; the previous configuration stays in force",
+                {{"trigger", trigger}, {"err", s.message()}});
+      exporter.ReloadFailed();
+      return s;
+    }
+    if (fresh.listen_address != listen) {
+      log.Warn("listen_address changed; it takes effect at the next restart",
+               {{"listening", listen}, {"configured", fresh.listen_address}});
+    }
+    const std::shared_ptr<const Config> current = exporter.config();
+    std::unique_ptr<PipelineSource> new_source;
+    if (fresh.database != current->database || fresh.sources != current->sources) {
+      new_source = OpenSource(fresh, log);
+    }
+    const std::string fresh_db = fresh.database;
+    exporter.Reload(std::move(fresh), std::move(new_source));
+    server.SetAuth(fresh_auth);
+    log.Info("configuration reloaded", {{"trigger", trigger}, {"db", fresh_db}});
+    return Status::Ok();
+  };
+  if (serve.enable_lifecycle) server.EnableLifecycle([&] { return reload("http"); });
   if (Status s = server.Start(listen); !s.ok()) return Fail(err, s.message());
   log.Info("listening", {{"address", listen},
                          {"port", std::to_string(server.port())},
                          {"db", db},
-                         {"interval", FormatDuration(interval)}});
+                         {"interval", FormatDuration(interval)},
+                         {"auth", auth->enabled() ? "basic" : "none"},
+                         {"lifecycle", serve.enable_lifecycle ? "enabled" : "disabled"}});
   exporter.Start();
   int sig = 0;
   while (sigwait(&signals, &sig) == 0) {
     if (sig == SIGHUP) {
-      log.Warn("SIGHUP received; configuration reload is not supported yet, restart instead");
+      reload("SIGHUP");
       continue;
     }
     break;
@@ -250,6 +315,11 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   serve->add_option("--interval", serve_options.interval, "how often to run the checks (60s)");
   serve->add_option("--log.level", serve_options.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  serve->add_option("--web.config.file", serve_options.web_config_file,
+                    "exporter-toolkit web config: basic_auth_users (bcrypt hashes); "
+                    "see docs/deployment.md");
+  serve->add_flag("--web.enable-lifecycle", serve_options.enable_lifecycle,
+                  "enable POST /-/reload (SIGHUP always reloads)");
 
   std::string rules_config, unused_now;
   CLI::App* rules = app.add_subcommand(

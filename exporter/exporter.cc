@@ -15,12 +15,13 @@ Millis WallClockMillis() {
 
 Exporter::Exporter(Config config, std::unique_ptr<PipelineSource> source,
                    std::optional<Millis> fixed_now, Logger& log)
-    : config_(std::move(config)),
-      source_(std::move(source)),
-      fixed_now_(fixed_now),
+    : fixed_now_(fixed_now),
       log_(log),
-      engine_(config_, *source_, &log_),
-      totals_(static_cast<size_t>(config_.top_reasons)) {}
+      config_(std::make_shared<const Config>(std::move(config))),
+      source_(std::move(source)),
+      engine_(std::make_unique<IncrementalEngine>(*config_, *source_, &log_)),
+      totals_(static_cast<size_t>(config_->top_reasons)),
+      last_reload_success_seconds_(static_cast<double>(WallClockMillis()) / kSecond) {}
 
 Exporter::~Exporter() { Stop(); }
 
@@ -53,18 +54,75 @@ std::shared_ptr<const Published> Exporter::RunCycle() {
   return published;
 }
 
+std::shared_ptr<const Config> Exporter::config() const {
+  std::lock_guard lock(mu_);
+  return config_;
+}
+
+void Exporter::Reload(Config config, std::unique_ptr<PipelineSource> source) {
+  uint64_t wanted;
+  {
+    std::lock_guard lock(mu_);
+    pending_config_ = std::make_shared<const Config>(std::move(config));
+    pending_source_ = std::move(source);
+    wanted = ++reloads_requested_;
+  }
+  wake_.notify_all();
+  // A cycle already running started with the old configuration; the next
+  // one takes the new.
+  while (true) {
+    RunCycle();
+    std::lock_guard lock(mu_);
+    if (reloads_applied_ >= wanted) return;
+  }
+}
+
+void Exporter::ReloadFailed() {
+  {
+    std::lock_guard lock(mu_);
+    last_reload_ok_ = false;
+    reloads_refused_ += 1;
+  }
+  RunCycle();
+}
+
+void Exporter::ApplyReload() {
+  std::unique_lock lock(mu_);
+  if (!pending_config_) return;
+  std::shared_ptr<const Config> config = std::move(pending_config_);
+  std::shared_ptr<PipelineSource> source = std::move(pending_source_);
+  const uint64_t applied = reloads_requested_;
+  lock.unlock();
+  // Built outside the lock: the engine logs its own warnings.
+  auto engine = std::make_unique<IncrementalEngine>(*config, source ? *source : *source_, &log_);
+  const bool recount = source || config->top_reasons != config_->top_reasons;
+  lock.lock();
+  config_ = std::move(config);
+  if (source) source_ = std::move(source);
+  last_reload_ok_ = true;
+  reloads_taken_ += 1;
+  last_reload_success_seconds_ = static_cast<double>(WallClockMillis()) / kSecond;
+  reloads_applied_ = applied;
+  lock.unlock();
+  engine_ = std::move(engine);
+  if (recount) totals_ = PipelineTotals(static_cast<size_t>(config_->top_reasons));
+  generation_.clear();
+}
+
 std::shared_ptr<const Published> Exporter::DoCycle() {
+  ApplyReload();
   const Millis now = Now();
   auto published = std::make_shared<Published>();
-  const int64_t reloads = engine_.reloads();
-  published->result = engine_.Run(now);
+  const Config& config = *config_;  // only this thread replaces it
+  const int64_t reloads = engine_->reloads();
+  published->result = engine_->Run(now);
   CycleResult& result = published->result;
 
   // A replaced database (another file, or ids that went back) is counted
   // afresh.
   const std::string generation = source_->Generation();
   const bool replaced = !generation_.empty() && !generation.empty() && generation != generation_;
-  if (replaced || engine_.reloads() > reloads) {
+  if (replaced || engine_->reloads() > reloads) {
     log_.Warn("database replaced; counting its rows again",
               {{"old", generation_}, {"new", generation}});
     totals_.Reset();
@@ -75,7 +133,7 @@ std::shared_ptr<const Published> Exporter::DoCycle() {
   if (!totals_status.ok() && result.database_error.empty()) {
     result.database_error = totals_status.message();
   }
-  published->check_body = CheckBody(result, config_, *source_);
+  published->check_body = CheckBody(result, config, *source_);
   published->checked_at = FormatTimestamp(now);
 
   stats_.up = result.database_ok();
@@ -87,7 +145,14 @@ std::shared_ptr<const Published> Exporter::DoCycle() {
   if (result.database_ok() && !result.any_check_failed()) {
     stats_.last_success_seconds = stats_.last_run_seconds;
   }
-  published->metrics_text = RenderMetrics(config_, result, totals_, stats_);
+  {
+    std::lock_guard lock(mu_);
+    stats_.config_reload_ok = last_reload_ok_;
+    stats_.config_reload_success_seconds = last_reload_success_seconds_;
+    stats_.config_reloads_taken = reloads_taken_;
+    stats_.config_reloads_refused = reloads_refused_;
+  }
+  published->metrics_text = RenderMetrics(config, result, totals_, stats_);
   agents_.clear();
   for (const auto& [key, n] : totals_.submissions) {
     if (agents_.empty() || agents_.back() != key.first) agents_.push_back(key.first);
@@ -111,7 +176,14 @@ std::vector<std::string> Exporter::KnownAgents() const {
 }
 
 FailureReportResult Exporter::Report(const std::string& agent, int hours) {
-  return BuildFailureReport(*source_, config_, agent, hours, Now());
+  std::shared_ptr<const Config> config;
+  std::shared_ptr<PipelineSource> source;
+  {
+    std::lock_guard lock(mu_);
+    config = config_;
+    source = source_;
+  }
+  return BuildFailureReport(*source, *config, agent, hours, Now());
 }
 
 void Exporter::Start() {
@@ -124,8 +196,10 @@ void Exporter::Start() {
       lock.unlock();
       RunCycle();
       lock.lock();
-      wake_.wait_for(lock, std::chrono::milliseconds(config_.interval),
-                     [this] { return stopping_; });
+      const uint64_t requested = reloads_requested_;
+      // A reload wakes the loop: the new interval counts from now.
+      wake_.wait_for(lock, std::chrono::milliseconds(config_->interval),
+                     [&] { return stopping_ || reloads_requested_ != requested; });
     }
   });
 }

@@ -58,7 +58,17 @@ class Exporter {
   void Start();
   void Stop();
 
-  const Config& config() const { return config_; }
+  // The configuration in force (a reload replaces it; a copy of the pointer
+  // stays valid).
+  std::shared_ptr<const Config> config() const;
+
+  // Replaces the configuration from the next cycle on, and with it the
+  // source when `source` is given (a new database path or source queries);
+  // then runs a cycle with it. The window state is built anew.
+  void Reload(Config config, std::unique_ptr<PipelineSource> source);
+  // Records a reload that was refused (the old configuration keeps running),
+  // and publishes that in a new cycle's metrics.
+  void ReloadFailed();
   // Agents seen in the pipeline's totals as of the last cycle, sorted.
   std::vector<std::string> KnownAgents() const;
 
@@ -66,13 +76,17 @@ class Exporter {
   std::shared_ptr<const Published> DoCycle();
   Millis Now() const;
 
-  const Config config_;
-  const std::unique_ptr<PipelineSource> source_;
+  // Takes a pending reload, if any, into the cycle's own state.
+  void ApplyReload();
+
   const std::optional<Millis> fixed_now_;
   Logger& log_;
 
-  // Owned by the thread running DoCycle (one at a time).
-  IncrementalEngine engine_;
+  // Owned by the thread running DoCycle (one at a time); config_ and
+  // source_ are also read, under mu_, by the request threads.
+  std::shared_ptr<const Config> config_;
+  std::shared_ptr<PipelineSource> source_;
+  std::unique_ptr<IncrementalEngine> engine_;
   PipelineTotals totals_;
   ExporterStats stats_;
   std::string generation_;
@@ -81,6 +95,13 @@ class Exporter {
   mutable std::mutex mu_;
   std::shared_ptr<const Published> latest_;
   std::vector<std::string> known_agents_;
+  // A reload waiting for the next cycle, and the outcome of the last one.
+  std::shared_ptr<const Config> pending_config_;
+  std::shared_ptr<PipelineSource> pending_source_;
+  uint64_t reloads_requested_ = 0, reloads_applied_ = 0;
+  bool last_reload_ok_ = true;
+  double reloads_taken_ = 0, reloads_refused_ = 0;
+  double last_reload_success_seconds_ = 0;
   std::optional<std::shared_future<std::shared_ptr<const Published>>> in_flight_;
   std::condition_variable wake_;
   bool stopping_ = false;

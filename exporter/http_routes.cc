@@ -103,9 +103,9 @@ HttpResponse Alerts(Exporter& exporter, std::string_view query) {
     return ErrorResponse(400, "unknown category '" + ValidUtf8(category.substr(0, 64)) +
                                   "'; known: failure_pattern, health, quality, throughput");
   }
-  if (!check.empty() && !exporter.config().FindCheck(check)) {
+  if (!check.empty() && !exporter.config()->FindCheck(check)) {
     std::string names;
-    for (const auto& c : exporter.config().checks) names += (names.empty() ? "" : ", ") + std::string(c->id());
+    for (const auto& c : exporter.config()->checks) names += (names.empty() ? "" : ", ") + std::string(c->id());
     return ErrorResponse(400, "unknown check '" + ValidUtf8(check.substr(0, 64)) + "'; known: " + names);
   }
   if (auto bad = CheckName("agent", agent)) return *bad;
@@ -207,7 +207,25 @@ bool UrlDecode(std::string_view in, bool form, std::string* out) {
 }
 
 HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view path,
-                   std::string_view query) {
+                   std::string_view query, const ReloadFn& reload) {
+  if (path == "/-/reload") {
+    if (method != "POST" && method != "PUT") {
+      HttpResponse r = ErrorResponse(405, "/-/reload takes POST or PUT");
+      r.headers.push_back({"Allow", "POST, PUT"});
+      return r;
+    }
+    if (!reload) {
+      return ErrorResponse(403, "the lifecycle API is not enabled: start Argus with "
+                                "--web.enable-lifecycle, or send it SIGHUP");
+    }
+    if (!query.empty()) return ErrorResponse(400, "/-/reload takes no parameters");
+    Status s = reload();
+    if (!s.ok()) {
+      return ErrorResponse(500, "configuration not reloaded; the previous one stays in force: " +
+                                    ValidUtf8(s.message()));
+    }
+    return Text(200, "Configuration reloaded.\n");
+  }
   if (method != "GET") {
     HttpResponse r = ErrorResponse(405, "method " + ValidUtf8(method.substr(0, 16)) +
                                             " is not allowed; Argus answers GET only");

@@ -1,6 +1,7 @@
 #ifndef ARGUS_HTTP_ROUTES_H_
 #define ARGUS_HTTP_ROUTES_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "format.h"
+#include "status.h"
 
 namespace argus {
 
@@ -25,11 +27,15 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// Re-reads the configuration (POST /-/reload); empty when the lifecycle
+// API is not enabled (--web.enable-lifecycle).
+using ReloadFn = std::function<Status()>;
+
 // What every endpoint answers, independent of the HTTP transport: `method`,
 // the raw (still percent-encoded) `path` and `query` in, a response out.
 // Never throws; bad input gets a 4xx with a JSON {"error": ...} body.
 HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view path,
-                   std::string_view query);
+                   std::string_view query, const ReloadFn& reload = {});
 
 // A JSON error response.
 HttpResponse ErrorResponse(int status, const std::string& message);

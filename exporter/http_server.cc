@@ -3,6 +3,7 @@
 #include <CivetServer.h>
 
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "exporter.h"
@@ -44,6 +45,25 @@ class HttpServer::Dispatcher : public CivetHandler {
  public:
   Dispatcher(Exporter& exporter, Logger& log) : exporter_(exporter), log_(log) {}
 
+  void SetAuth(std::shared_ptr<const BasicAuth> auth) {
+    std::lock_guard lock(mu_);
+    auth_ = std::move(auth);
+  }
+  ReloadFn reload;  // set before the server starts
+
+  // Whether the request may go on: without users configured, or with their
+  // credentials, or for /-/healthy (a liveness probe carries none).
+  bool Authorized(mg_connection* conn, const char* uri) {
+    std::shared_ptr<const BasicAuth> auth;
+    {
+      std::lock_guard lock(mu_);
+      auth = auth_;
+    }
+    if (!auth || !auth->enabled() || std::strcmp(uri, "/-/healthy") == 0) return true;
+    const char* header = mg_get_header(conn, "Authorization");
+    return header && auth->Allows(header);
+  }
+
   bool Handle(mg_connection* conn) {
     const mg_request_info* info = mg_get_request_info(conn);
     const char* method = info->request_method ? info->request_method : "";
@@ -61,8 +81,11 @@ class HttpServer::Dispatcher : public CivetHandler {
       } else if (header_bytes > kMaxHeaderBytes) {
         r = ErrorResponse(431, "request headers longer than " + std::to_string(kMaxHeaderBytes) +
                                    " bytes");
+      } else if (!Authorized(conn, uri)) {
+        r = ErrorResponse(401, "authentication required");
+        r.headers.push_back({"WWW-Authenticate", "Basic realm=\"Argus\", charset=\"UTF-8\""});
       } else {
-        r = Route(exporter_, method, uri, query);
+        r = Route(exporter_, method, uri, query, reload);
       }
     } catch (const std::exception& e) {
       // Route does not throw by design; this is the last line of defence.
@@ -89,6 +112,8 @@ class HttpServer::Dispatcher : public CivetHandler {
  private:
   Exporter& exporter_;
   Logger& log_;
+  std::mutex mu_;
+  std::shared_ptr<const BasicAuth> auth_;
 };
 
 namespace {
@@ -178,6 +203,12 @@ Status HttpServer::Start(const std::string& address) {
   server_->addHandler("/", dispatcher_.get());
   return Status::Ok();
 }
+
+void HttpServer::SetAuth(std::shared_ptr<const BasicAuth> auth) {
+  dispatcher_->SetAuth(std::move(auth));
+}
+
+void HttpServer::EnableLifecycle(ReloadFn reload) { dispatcher_->reload = std::move(reload); }
 
 int HttpServer::port() const {
   if (!server_) return 0;

@@ -4,8 +4,10 @@
 #include <memory>
 #include <string>
 
+#include "http_routes.h"
 #include "log.h"
 #include "status.h"
+#include "web_config.h"
 
 class CivetServer;
 
@@ -29,6 +31,12 @@ class HttpServer {
   // The port it listens on (the chosen one when asked for 0).
   int port() const;
   void Stop();
+
+  // Requires these credentials on every path but /-/healthy (none when
+  // `auth` is null or has no users). May be called while serving.
+  void SetAuth(std::shared_ptr<const BasicAuth> auth);
+  // Enables POST /-/reload, which calls `reload`. Call before Start.
+  void EnableLifecycle(ReloadFn reload);
 
  private:
   class Dispatcher;

@@ -60,6 +60,19 @@ void AddExporterMetrics(Registry& r, const Config& config, const CycleResult& cy
           "Times the database file was found replaced and its totals read again.")
       .Add({})
       .Increment(stats.database_reloads);
+  Gauge(r, "config_last_reload_successful",
+        "1 when the last configuration reload was taken (or none was asked for), 0 when it was "
+        "refused and the previous configuration is still in force.")
+      .Add({})
+      .Set(stats.config_reload_ok ? 1 : 0);
+  Gauge(r, "config_last_reload_success_timestamp_seconds",
+        "When the configuration in force was loaded (Unix time).")
+      .Add({})
+      .Set(stats.config_reload_success_seconds);
+  auto& reloads = Counter(r, "config_reloads_total",
+                          "Configuration reloads asked for (SIGHUP or POST /-/reload), by result.");
+  reloads.Add({{"result", "success"}}).Increment(stats.config_reloads_taken);
+  reloads.Add({{"result", "failure"}}).Increment(stats.config_reloads_refused);
   auto& skipped = Counter(r, "rows_skipped_total",
                           "Rows passed over because their timestamp or verdict could not be read.");
   skipped.Add({{"table", "submissions"}}).Increment(totals.skipped.submissions);

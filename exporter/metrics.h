@@ -18,6 +18,9 @@ struct ExporterStats {
   std::map<std::string, double> check_errors; // cumulative, per check
   double cycles = 0;
   double database_reloads = 0;
+  bool config_reload_ok = true;               // the last reload was taken (or none yet)
+  double config_reload_success_seconds = 0;   // Unix seconds of the last taken (or start)
+  double config_reloads_taken = 0, config_reloads_refused = 0;  // cumulative
 };
 
 // The Prometheus text exposition of one completed cycle, built through

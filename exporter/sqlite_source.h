@@ -17,6 +17,7 @@ struct SourceQueries {
       "SELECT id, submission_id, reviewed_at, verdict, reason, score, note FROM reviews";
   std::string costs =
       "SELECT id, incurred_at, agent, model, usd, input_tokens, output_tokens FROM costs";
+  bool operator==(const SourceQueries&) const = default;
 };
 
 // Reads the pipeline's SQLite database, strictly read-only: connections

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <algorithm>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
@@ -185,50 +186,148 @@ extern char** environ;
 
 namespace {
 
-TEST_F(CliTest, ServeRunsUntilSigtermAndStopsCleanly) {
-  const std::string log = (*dir_ / "serve.log").string();
-  std::vector<std::string> args = {ARGUS_EXPORTER_BIN, "--db", *db_, "--web.listen-address",
-                                   "127.0.0.1:0", "--now", kNow, "--interval", "1s"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid;
-  ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
+// `argus_exporter serve` as a child process, its log in a file; the port it
+// picked is read from the log.
+class ServeProcess {
+ public:
+  explicit ServeProcess(const std::string& log) : log_(log) {}
+  ~ServeProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
 
-  int port = 0;
-  for (int i = 0; i < 100 && port == 0; ++i) {
+  // Starts it with `args` and waits until it is ready; the port, or 0.
+  int Start(const std::vector<std::string>& args) {
+    std::vector<std::string> all = {ARGUS_EXPORTER_BIN};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) return 0;
+    for (int i = 0; i < 100 && port_ == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::smatch m;
+      const std::string text = Slurp(log_);
+      if (std::regex_search(text, m, std::regex("msg=listening .*port=([0-9]+)"))) port_ = std::stoi(m[1]);
+    }
+    return port_;
+  }
+
+  // Sends `signal` and waits up to 10 s for the exit; the wait status, or -1.
+  int Stop(int signal = SIGTERM) {
+    if (kill(pid_, signal) != 0) return -1;
+    int wait_status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    pid_t done = 0;
+    while ((done = waitpid(pid_, &wait_status, WNOHANG)) == 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (done != pid_) return -1;
+    pid_ = 0;
+    return wait_status;
+  }
+
+  pid_t pid() const { return pid_; }
+  std::string log() const { return Slurp(log_); }
+
+ private:
+  std::string log_;
+  pid_t pid_ = 0;
+  int port_ = 0;
+};
+
+// Polls `get` until `done` says yes, for up to 10 s.
+bool Eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 200; ++i) {
+    if (done()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    std::smatch m;
-    const std::string text = Slurp(log);
-    if (std::regex_search(text, m, std::regex("msg=listening .*port=([0-9]+)"))) port = std::stoi(m[1]);
   }
-  ASSERT_NE(port, 0) << Slurp(log);
-  int status = 0;
-  for (int i = 0; i < 100 && status != 200; ++i) {
-    status = argus::testing::Get(port, "/-/ready").status;
-    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_EQ(status, 200);
+  return false;
+}
+
+TEST_F(CliTest, ServeRunsUntilSigtermAndStopsCleanly) {
+  ServeProcess serve((*dir_ / "serve.log").string());
+  const int port = serve.Start({"--db", *db_, "--web.listen-address", "127.0.0.1:0", "--now", kNow,
+                                "--interval", "1s"});
+  ASSERT_NE(port, 0) << serve.log();
+  EXPECT_TRUE(Eventually([&] { return argus::testing::Get(port, "/-/ready").status == 200; }));
   EXPECT_EQ(argus::testing::Get(port, "/api/alerts?severity=critical").status, 200);
 
-  ASSERT_EQ(kill(pid, SIGTERM), 0);
-  int wait_status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  pid_t done = 0;
-  while ((done = waitpid(pid, &wait_status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  if (done == 0) kill(pid, SIGKILL);
-  ASSERT_EQ(done, pid) << "did not stop within 10s of SIGTERM";
+  const int wait_status = serve.Stop(SIGTERM);
+  ASSERT_NE(wait_status, -1) << "did not stop within 10s of SIGTERM";
   ASSERT_TRUE(WIFEXITED(wait_status));
   EXPECT_EQ(WEXITSTATUS(wait_status), 0);
-  const std::string text = Slurp(log);
+  const std::string text = serve.log();
   EXPECT_NE(text.find("level=info msg=\"shutting down\" signal=SIGTERM"), std::string::npos) << text;
   EXPECT_EQ(text.find("level=error"), std::string::npos) << text;
+}
+
+int AlertCount(int port) {
+  auto body = nlohmann::json::parse(argus::testing::Get(port, "/api/alerts").body, nullptr, false);
+  return body.is_object() && body.contains("alerts") ? static_cast<int>(body["alerts"].size()) : -1;
+}
+
+TEST_F(CliTest, SighupAndPostReloadTheConfigAndABadOneChangesNothing) {
+  const std::string config = (*dir_ / "reload.yml").string();
+  auto write = [&](const std::string& text) { std::ofstream(config, std::ios::trunc) << text; };
+  write("database: " + *db_ + "\n");
+  ServeProcess serve((*dir_ / "reload.log").string());
+  const int port = serve.Start({"--config", config, "--web.listen-address", "127.0.0.1:0", "--now",
+                                kNow, "--interval", "1h", "--web.enable-lifecycle"});
+  ASSERT_NE(port, 0) << serve.log();
+  ASSERT_TRUE(Eventually([&] { return AlertCount(port) == 7; })) << AlertCount(port);
+
+  // SIGHUP: the stuck-loop check is switched off.
+  write("database: " + *db_ + "\nchecks:\n  stuck_loop:\n    enabled: false\n");
+  ASSERT_EQ(kill(serve.pid(), SIGHUP), 0);
+  EXPECT_TRUE(Eventually([&] { return AlertCount(port) == 6; })) << serve.log();
+
+  // A malformed file, by HTTP and by signal: refused, logged, counted, and
+  // the running configuration stays.
+  write("database: " + *db_ + "\nchecks: [\n");
+  argus::testing::HttpReply r = argus::testing::Get(port, "/-/reload", "POST");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_NE(r.body.find("malformed YAML at line 3"), std::string::npos) << r.body;
+  ASSERT_EQ(kill(serve.pid(), SIGHUP), 0);
+  EXPECT_TRUE(Eventually([&] {
+    const std::string metrics = argus::testing::Get(port, "/metrics").body;
+    return metrics.find("argus_config_last_reload_successful 0") != std::string::npos &&
+           metrics.find("argus_config_reloads_total{result=\"failure\"} 2") != std::string::npos;
+  })) << argus::testing::Get(port, "/metrics").body;
+  EXPECT_EQ(AlertCount(port), 6);
+  EXPECT_NE(serve.log().find("configuration reload refused"), std::string::npos);
+
+  // Mended: the next reload is taken.
+  write("database: " + *db_ + "\n");
+  r = argus::testing::Get(port, "/-/reload", "POST");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(AlertCount(port), 7);
+  EXPECT_NE(argus::testing::Get(port, "/metrics").body.find("argus_config_last_reload_successful 1"),
+            std::string::npos);
+  EXPECT_EQ(serve.Stop(SIGTERM) >= 0, true);
+}
+
+TEST_F(CliTest, ServeRefusesABadWebConfig) {
+  const std::string web = (*dir_ / "web.yml").string();
+  std::ofstream(web) << "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n";
+  Outcome r = Exec("serve --db " + *db_ + " --web.config.file " + web);
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("docs/deployment.md"), std::string::npos) << r.err;
+  std::ofstream(web, std::ios::trunc) << "basic_auth_users:\n  alice: plaintext\n";
+  r = Exec("serve --db " + *db_ + " --web.config.file " + web);
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("not a bcrypt hash"), std::string::npos) << r.err;
+  r = Exec("serve --db " + *db_ + " --web.config.file /nonexistent/web.yml");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("/nonexistent/web.yml"), std::string::npos) << r.err;
 }
 
 TEST_F(CliTest, ServeRefusesBadFlagsAndAnAddressItCannotUse) {

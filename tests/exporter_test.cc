@@ -280,3 +280,51 @@ TEST_F(DatabaseFaultTest, EveryMetricIsDocumented) {
 
 }  // namespace
 }  // namespace argus::testing
+
+namespace argus::testing {
+namespace {
+
+TEST_F(ExporterTest, AReloadTakesEffectAtOnceAndARefusedOneChangesNothing) {
+  TestPipeline p;
+  p.Activity("rio", 7 * kHour);  // dormant: one warning
+  p.Activity("sol", 10 * kMinute);
+  Exporter exporter(Config(), std::make_unique<SlowSource>(p.source()), kNow, log_);
+  auto first = exporter.RunCycle();
+  ASSERT_EQ(first->result.alerts.size(), 1u);
+  EXPECT_EQ(MetricValue(first->metrics_text, "argus_config_last_reload_successful"), 1);
+
+  // A refused reload: the running configuration stays, the metric says so.
+  exporter.ReloadFailed();
+  auto refused = exporter.Latest();
+  EXPECT_EQ(refused->result.alerts.size(), 1u);
+  EXPECT_EQ(MetricValue(refused->metrics_text, "argus_config_last_reload_successful"), 0);
+  EXPECT_EQ(MetricValue(refused->metrics_text, "argus_config_reloads_total{result=\"failure\"}"), 1);
+
+  // A longer dormancy threshold: rio is no longer dormant, from the reload on.
+  Config quieter;
+  ASSERT_TRUE(ParseConfig("checks:\n  dormant_agent:\n    warning_after: 8h\n", &quieter).ok());
+  exporter.Reload(std::move(quieter), nullptr);
+  auto reloaded = exporter.Latest();
+  EXPECT_TRUE(reloaded->result.alerts.empty());
+  EXPECT_EQ(MetricValue(reloaded->metrics_text, "argus_config_last_reload_successful"), 1);
+  EXPECT_EQ(MetricValue(reloaded->metrics_text, "argus_config_reloads_total{result=\"success\"}"), 1);
+  EXPECT_EQ(exporter.config()->FindCheck("dormant_agent")->Value("warning_after"), double(8 * kHour));
+
+  // A new source replaces the old one.
+  auto other = std::make_unique<MemorySource>();
+  exporter.Reload(Config(), std::move(other));
+  EXPECT_TRUE(exporter.Latest()->result.alerts.empty()) << "an empty pipeline";
+  EXPECT_NE(first->metrics_text.find("agent=\"rio\""), std::string::npos);
+  EXPECT_EQ(exporter.Latest()->metrics_text.find("agent=\"rio\""), std::string::npos);
+}
+
+TEST_F(ExporterTest, ReloadIsRefusedWithoutTheLifecycleFlag) {
+  TestPipeline p;
+  Exporter exporter(Config(), std::make_unique<SlowSource>(p.source()), kNow, log_);
+  HttpResponse r = Route(exporter, "POST", "/-/reload", "");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("--web.enable-lifecycle"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace argus::testing

@@ -12,6 +12,7 @@
 #include "http_server.h"
 #include "sqlite_source.h"
 #include "test_pipeline.h"
+#include "web_config.h"
 
 namespace argus::testing {
 namespace {
@@ -38,6 +39,10 @@ class ServerTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     server_ = new HttpServer(*exporter_, *log_);
+    server_->EnableLifecycle([] {
+      ++reloads_;
+      return reload_result_;
+    });
     ASSERT_TRUE(server_->Start("127.0.0.1:0").ok());
     port_ = server_->port();
   }
@@ -68,6 +73,8 @@ class ServerTest : public ::testing::Test {
   static Exporter* exporter_;
   static HttpServer* server_;
   static int port_;
+  static int reloads_;
+  static Status reload_result_;
 };
 
 std::string* ServerTest::path_;
@@ -76,6 +83,14 @@ Logger* ServerTest::log_;
 Exporter* ServerTest::exporter_;
 HttpServer* ServerTest::server_;
 int ServerTest::port_;
+int ServerTest::reloads_ = 0;
+Status ServerTest::reload_result_ = Status::Ok();
+
+HttpReply Request(int port, const std::string& method, const std::string& target,
+                  const std::string& headers = "") {
+  return SendRaw(port, method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers +
+                           "Connection: close\r\n\r\n");
+}
 
 TEST_F(ServerTest, MetricsServesTheLastCycleInTheTextFormat) {
   HttpReply r = Get(port_, "/metrics");
@@ -188,6 +203,54 @@ TEST_F(ServerTest, UnknownPathsAre404) {
   EXPECT_NE(Error("/nope", 404).find("no such path: /nope"), std::string::npos);
   EXPECT_NE(Error("/api/alerts/extra", 404).find("no such path"), std::string::npos);
   EXPECT_NE(Error("/metrics/", 404).find("no such path"), std::string::npos);
+}
+
+TEST_F(ServerTest, ReloadTakesPostAndSaysWhetherItWorked) {
+  reloads_ = 0;
+  reload_result_ = Status::Ok();
+  HttpReply r = Request(port_, "POST", "/-/reload");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(reloads_, 1);
+  // A body (curl -d) is fine and ignored.
+  r = SendRaw(port_, "POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+                     "Connection: close\r\n\r\nabc");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(reloads_, 2);
+  reload_result_ = Status::Error("argus.yml: config: checks.nope (line 3): unknown check");
+  r = Request(port_, "PUT", "/-/reload");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_NE(r.body.find("the previous one stays in force: argus.yml: config: checks.nope"),
+            std::string::npos) << r.body;
+  EXPECT_EQ(reloads_, 3);
+  r = Request(port_, "GET", "/-/reload");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_NE(r.headers.find("Allow: POST, PUT"), std::string::npos);
+  EXPECT_EQ(reloads_, 3) << "a GET never reloads";
+  reload_result_ = Status::Ok();
+}
+
+TEST_F(ServerTest, BasicAuthGuardsEverythingButHealthy) {
+  // `htpasswd -nbBC 4 alice s3cret`; "YWxpY2U6czNjcmV0" is base64 of alice:s3cret.
+  WebConfig web;
+  web.basic_auth_users["alice"] = "$2y$04$EbGY7Moga/bt1x/99HRxOefGFnSsrvZNc7harP05RCoe2RMELnBQm";
+  server_->SetAuth(std::make_shared<const BasicAuth>(std::move(web)));
+  const std::string good = "Authorization: Basic YWxpY2U6czNjcmV0\r\n";
+  const std::string wrong = "Authorization: Basic YWxpY2U6czNjcmU=\r\n";  // alice:s3cre
+  for (const char* path : {"/metrics", "/check", "/api/alerts", "/api/failure-report/dax", "/",
+                           "/-/ready", "/nope"}) {
+    for (const std::string& header : {std::string(), wrong}) {
+      HttpReply r = Request(port_, "GET", path, header);
+      EXPECT_EQ(r.status, 401) << path << " " << header;
+      EXPECT_NE(r.headers.find("WWW-Authenticate: Basic realm=\"Argus\""), std::string::npos) << path;
+      EXPECT_EQ(r.body.find("argus_"), std::string::npos) << "nothing leaks: " << r.body;
+    }
+    const int expected = std::string(path) == "/nope" ? 404 : 200;
+    EXPECT_EQ(Request(port_, "GET", path, good).status, expected) << path;
+  }
+  EXPECT_EQ(Request(port_, "POST", "/-/reload").status, 401);
+  EXPECT_EQ(Request(port_, "GET", "/-/healthy").status, 200) << "a liveness probe carries no credentials";
+  server_->SetAuth(nullptr);
+  EXPECT_EQ(Request(port_, "GET", "/metrics").status, 200);
 }
 
 TEST_F(ServerTest, OnlyGetIsAllowed) {
