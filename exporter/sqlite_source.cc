@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -61,10 +62,46 @@ Status DbError(sqlite3* db, const std::string& path, const std::string& what) {
                        (db ? sqlite3_errmsg(db) : "out of memory"));
 }
 
-Status Open(const std::string& path, Db* out) {
+// Whether `path` is a WAL-mode database (a file format version of 2 in the
+// header: SQLite goes by the read version, byte 19; either is taken here)
+// whose shared-memory file does not exist: no connection has it open.
+bool WalWithoutShm(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char header[20];
+  if (!in.read(header, sizeof header)) return false;
+  if (std::string_view(header, 16) != std::string_view("SQLite format 3\0", 16)) return false;
+  if (header[18] != 2 && header[19] != 2) return false;
+  struct stat st;
+  return ::stat((path + "-shm").c_str(), &st) != 0;
+}
+
+// A SQLite URI for `path` with `immutable=1` (RFC 3986 escapes for the
+// characters a URI path gives a meaning to).
+std::string ImmutableUri(const std::string& path) {
+  std::string uri = "file:";
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      static const char kHex[] = "0123456789ABCDEF";
+      uri += '%';
+      uri += kHex[static_cast<unsigned char>(c) >> 4];
+      uri += kHex[static_cast<unsigned char>(c) & 15];
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
+// Opens the database read-only. A WAL database that no connection has open
+// (no -shm file) cannot be read by a read-only connection without SQLite
+// creating -wal and -shm files next to it, or failing where it may not: it
+// is opened immutable instead, which reads the main file alone. Whoever
+// opens it next to write creates those files, which changes the connection
+// identity (Lease) and retires the immutable connection.
+Status Open(const std::string& path, Db* out, bool immutable) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  const int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (immutable ? SQLITE_OPEN_URI : 0);
+  int rc = sqlite3_open_v2(immutable ? ImmutableUri(path).c_str() : path.c_str(), &raw, flags, nullptr);
   Db db(raw);
   if (rc != SQLITE_OK) return DbError(raw, path, "cannot open");
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
@@ -76,6 +113,8 @@ Status Open(const std::string& path, Db* out) {
   *out = std::move(db);
   return Status::Ok();
 }
+
+Status Open(const std::string& path, Db* out) { return Open(path, out, WalWithoutShm(path)); }
 
 std::string FileIdentity(const std::string& path) {
   struct stat st;
@@ -127,7 +166,10 @@ class Lease {
     if (pool_->idle.size() < 4) pool_->idle.push_back(std::move(conn_));
   }
   Status Acquire() {
-    const std::string identity = FileIdentity(path_);
+    // The file, and whether it is read immutable (see Open).
+    const bool immutable = WalWithoutShm(path_);
+    std::string identity = FileIdentity(path_);
+    if (!identity.empty() && immutable) identity += ":immutable";
     {
       std::lock_guard lock(pool_->mu);
       while (!pool_->idle.empty()) {
@@ -141,7 +183,7 @@ class Lease {
     }
     conn_ = std::make_unique<Connection>();
     conn_->identity = identity;
-    return Open(path_, &conn_->db);
+    return Open(path_, &conn_->db, immutable);
   }
   sqlite3* get() const { return conn_->db.get(); }
   void Fail() { failed_ = true; }
@@ -254,7 +296,11 @@ Status Run(SqliteSource::Pool* pool, const std::string& path, std::string sql, c
     sql.replace(at, end + 8 - at, "");
   }
   if (request.agent) sql += " AND s.agent = ?3";
-  if (request.limit > 0) sql += std::string(" ORDER BY ") + id_column + " LIMIT ?5";
+  if (request.limit > 0) {
+    sql += " ORDER BY ";
+    sql += id_column;
+    sql += " LIMIT ?5";
+  }
   Lease db(pool, path);
   if (Status s = db.Acquire(); !s.ok()) return s;
   Lease::Borrowed stmt, begin, commit;

@@ -194,6 +194,8 @@ std::optional<Millis> ParseDuration(std::string_view text) {
       ++i;
     }
     total += number * unit;
+    // Nothing Argus times comes near a century; beyond it, a typo.
+    if (total > kMaxDuration) return std::nullopt;
   }
   return total;
 }

@@ -29,8 +29,11 @@ std::optional<Millis> TimestampFromUnixSeconds(double seconds);
 // "2026-11-28T10:00:00Z" (milliseconds are shown only when not zero).
 std::string FormatTimestamp(Millis instant);
 
-// Durations in configuration and flags: a positive number followed by a unit,
-// "90s", "15m", "6h", "7d", "1w", or combinations such as "1h30m".
+// Durations in configuration and flags: a number followed by a unit, "90s",
+// "15m", "6h", "7d", "1w", or combinations such as "1h30m", up to
+// kMaxDuration. Never negative; "0s" reads as 0, which callers refuse where a
+// duration must be positive.
+constexpr Millis kMaxDuration = 36500 * kDay;  // 100 years
 std::optional<Millis> ParseDuration(std::string_view text);
 
 // The shortest spelling ParseDuration reads back: 6h, 7d, 90s, 1h30m.

@@ -176,7 +176,7 @@ TEST(DefaultConfigYaml, ReadsBackAsTheDefaults) {
 }
 
 TEST(DefaultConfigYaml, IsTheShippedExample) {
-  std::ifstream in(std::string(ARGUS_SOURCE_DIR) + "/docs/argus.yml");
+  std::ifstream in(ARGUS_SOURCE_DIR "/docs/argus.yml");
   std::ostringstream text;
   text << in.rdbuf();
   EXPECT_EQ(text.str(), DefaultConfigYaml())

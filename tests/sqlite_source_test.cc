@@ -111,6 +111,43 @@ TEST_F(SqliteSourceTest, NeverChangesTheDatabaseFile) {
   EXPECT_FALSE(fs::exists(path_ + "-wal"));
 }
 
+// A WAL database that no connection has open has no -shm file; a read-only
+// connection would create -wal and -shm next to it (or fail in a read-only
+// folder). Argus reads the main file alone instead, and goes back to shared
+// memory as soon as a writer has the database open.
+TEST_F(SqliteSourceTest, AWalDatabaseNobodyHasOpenIsReadWithoutCreatingFiles) {
+  Demo();
+  Exec(path_, "PRAGMA journal_mode=WAL");
+  ASSERT_FALSE(fs::exists(path_ + "-shm")) << "the last connection removes it";
+  const std::string before = Bytes(path_);
+  CycleResult r = Check();
+  EXPECT_TRUE(r.database_ok()) << r.database_error;
+  EXPECT_EQ(r.alerts.size(), 7u);
+  EXPECT_FALSE(fs::exists(path_ + "-wal"));
+  EXPECT_FALSE(fs::exists(path_ + "-shm"));
+  EXPECT_EQ(Bytes(path_), before);
+
+  SqliteSource source(path_, SourceQueries());
+  int64_t subs = 0, revs, costs, now_subs = 0;
+  ASSERT_TRUE(source.MaxIds(&subs, &revs, &costs).ok());
+  // The pipeline opens it and writes: the row is in the -wal file only.
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &writer), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(writer,
+                         "INSERT INTO submissions (created_at, agent, domain, item) "
+                         "VALUES ('2026-11-28T09:59:00Z', 'zed', 'health', 'z-1')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  ASSERT_TRUE(fs::exists(path_ + "-shm"));
+  ASSERT_TRUE(source.MaxIds(&now_subs, &revs, &costs).ok());
+  EXPECT_EQ(now_subs, subs + 1) << "the row in the WAL is seen while the writer is connected";
+  // The writer leaves; its -wal and -shm stay while Argus's connection is
+  // open (as they would for any other reader), and the row stays visible.
+  sqlite3_close(writer);
+  ASSERT_TRUE(source.MaxIds(&now_subs, &revs, &costs).ok());
+  EXPECT_EQ(now_subs, subs + 1);
+}
+
 TEST_F(SqliteSourceTest, ReadsWhenTheFileAndFolderAreReadOnly) {
   Demo();
   const std::string before = Bytes(path_);

@@ -67,5 +67,18 @@ TEST(Duration, ParsesAndFormats) {
   EXPECT_EQ(FormatDuration(60 * kSecond), "1m");
 }
 
+// Found by fuzz_timestamp: "1ms79517958d" parsed to 217,000 years, which
+// FormatDuration spelt in a way ParseDuration refused; enough such parts
+// overflowed the sum. Durations stop at a century.
+TEST(Duration, StopsAtACenturySoEveryValueReadsBack) {
+  EXPECT_EQ(ParseDuration("36500d"), kMaxDuration);
+  EXPECT_FALSE(ParseDuration("36500d1ms").has_value());
+  EXPECT_FALSE(ParseDuration("1ms79517958d").has_value());
+  EXPECT_FALSE(ParseDuration("999999999w999999999w").has_value());
+  for (Millis d : {Millis{0}, Millis{1}, 25 * kHour + 1, kMaxDuration, kMaxDuration - 1}) {
+    EXPECT_EQ(ParseDuration(FormatDuration(d)), d) << FormatDuration(d);
+  }
+}
+
 }  // namespace
 }  // namespace argus
