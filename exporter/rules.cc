@@ -81,6 +81,11 @@ std::string RulesYaml(const Config& config) {
        "The last error-free check cycle of Argus at {{ $labels.instance }} finished "
        "{{ $value | humanizeDuration }} ago (the interval is " +
            FormatDuration(config.interval) + ")."},
+      {"ArgusConfigReloadFailed", Severity::kWarning,
+       "argus_config_last_reload_successful{" + job + "} == 0", "10m",
+       "Argus could not reload its configuration",
+       "The last configuration reload of Argus at {{ $labels.instance }} was refused; it still "
+       "runs the previous configuration. The log (level=error) says why."},
   };
 
   YAML::Emitter out;

@@ -29,6 +29,14 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# `cmake --install` lays out the same tree (staged, not on this machine).
+DESTDIR="$work/stage" cmake --install "$build" >/dev/null || fail "cmake --install"
+for f in usr/bin/argus_exporter etc/argus/argus.yml usr/lib/systemd/system/argus-exporter.service \
+         usr/share/argus/rules/argus-alerts.yml usr/share/argus/grafana/dashboards/argus-overview.json \
+         usr/share/doc/argus-exporter/migration.md; do
+  [ -f "$work/stage/$f" ] || fail "cmake --install did not lay out /$f"
+done
+
 # The package, built into the work folder from the build folder's install
 # rules (configured with the /usr prefix).
 grep -q '^CMAKE_INSTALL_PREFIX:PATH=/usr$' "$build/CMakeCache.txt" ||
