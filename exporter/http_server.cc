@@ -3,6 +3,7 @@
 #include <CivetServer.h>
 
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <vector>
 
@@ -16,9 +17,25 @@ namespace {
 constexpr size_t kMaxUriBytes = 4096;
 constexpr size_t kMaxHeaderBytes = 16384;
 
+// The Date header (RFC 9110 IMF-fixdate). CivetWeb adds one itself unless
+// the response has it, but Debian's build formats it with gmtime(), whose
+// static buffer the 16 worker threads would share (ThreadSanitizer reports
+// the race); gmtime_r has none.
+std::string HttpDate() {
+  const time_t now = time(nullptr);
+  struct tm tm;
+  char text[64];
+  if (!gmtime_r(&now, &tm) || !strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
+    return "";
+  }
+  return text;
+}
+
 void Send(mg_connection* conn, const HttpResponse& r) {
   const std::string& body = r.shared_body ? *r.shared_body : r.body;
   mg_response_header_start(conn, r.status);
+  const std::string date = HttpDate();
+  if (!date.empty()) mg_response_header_add(conn, "Date", date.c_str(), -1);
   mg_response_header_add(conn, "Content-Type", r.content_type.c_str(), -1);
   const std::string length = std::to_string(body.size());
   mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
