@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -31,11 +32,27 @@ std::string Crypt(const std::string& password, const std::string& setting) {
   return out;
 }
 
-bool IsBcrypt(const std::string& hash) {
-  for (const char* prefix : {"$2y$", "$2b$", "$2a$"}) {
-    if (hash.rfind(prefix, 0) == 0) return Crypt("", hash).size() == hash.size();
+// bcrypt's cost: 2^cost rounds per verification. htpasswd makes 5 by
+// default and 10 as the exporter toolkit advises (about 60 ms here); every
+// step doubles the time, so a cost above kMaxBcryptCost would let one
+// request (or the check below) take minutes.
+constexpr int kMaxBcryptCost = 14;
+
+// Empty when `hash` is a bcrypt hash Argus verifies; else why not.
+std::string BcryptProblem(const std::string& hash) {
+  bool prefix = false;
+  for (const char* p : {"$2y$", "$2b$", "$2a$"}) prefix = prefix || hash.rfind(p, 0) == 0;
+  if (!prefix || hash.size() < 7 || !std::isdigit(static_cast<unsigned char>(hash[4])) ||
+      !std::isdigit(static_cast<unsigned char>(hash[5])) || hash[6] != '$') {
+    return "not a bcrypt hash";
   }
-  return false;
+  const int cost = (hash[4] - '0') * 10 + (hash[5] - '0');
+  if (cost < 4 || cost > kMaxBcryptCost) {
+    return "bcrypt cost " + std::to_string(cost) + " is outside 4 to " +
+           std::to_string(kMaxBcryptCost) + " (10 is usual; each step doubles every login's time)";
+  }
+  if (Crypt("", hash).size() != hash.size()) return "not a bcrypt hash";
+  return "";
 }
 
 bool ConstantTimeEqual(const std::string& a, const std::string& b) {
@@ -98,9 +115,9 @@ Status ParseWebConfig(const std::string& yaml_text, WebConfig* config) {
           return Status::Error("web config: " + where + ": a user name cannot be empty or hold ':'");
         }
         const std::string hash = user.second.Scalar();
-        if (!IsBcrypt(hash)) {
-          return Status::Error("web config: " + where +
-                               ": not a bcrypt hash (make one with htpasswd -nBC 10 " + name + ")");
+        if (const std::string problem = BcryptProblem(hash); !problem.empty()) {
+          return Status::Error("web config: " + where + ": " + problem +
+                               " (make one with htpasswd -nBC 10 " + name + ")");
         }
         config->basic_auth_users[name] = hash;
       }

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <algorithm>
 #include <functional>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
@@ -174,15 +175,13 @@ TEST_F(CliTest, AnUnprivilegedUserCanCheckAReadOnlyDatabase) {
 }  // namespace
 
 #include <signal.h>
-#include <spawn.h>
 
 #include <chrono>
 #include <regex>
 #include <thread>
 
+#include "child_process.h"
 #include "http_client.h"
-
-extern char** environ;
 
 namespace {
 
@@ -191,57 +190,28 @@ namespace {
 class ServeProcess {
  public:
   explicit ServeProcess(const std::string& log) : log_(log) {}
-  ~ServeProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
 
-  // Starts it with `args` and waits until it is ready; the port, or 0.
+  // Starts it with `args` and waits until it listens; the port, or 0.
   int Start(const std::vector<std::string>& args) {
     std::vector<std::string> all = {ARGUS_EXPORTER_BIN};
     all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) return 0;
-    for (int i = 0; i < 100 && port_ == 0; ++i) {
+    process_ = std::make_unique<argus::testing::ChildProcess>(all, log_);
+    int port = 0;
+    for (int i = 0; i < 100 && port == 0 && process_->running(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       std::smatch m;
-      const std::string text = Slurp(log_);
-      if (std::regex_search(text, m, std::regex("msg=listening .*port=([0-9]+)"))) port_ = std::stoi(m[1]);
+      const std::string text = log();
+      if (std::regex_search(text, m, std::regex("msg=listening .*port=([0-9]+)"))) port = std::stoi(m[1]);
     }
-    return port_;
+    return port;
   }
-
-  // Sends `signal` and waits up to 10 s for the exit; the wait status, or -1.
-  int Stop(int signal = SIGTERM) {
-    if (kill(pid_, signal) != 0) return -1;
-    int wait_status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    pid_t done = 0;
-    while ((done = waitpid(pid_, &wait_status, WNOHANG)) == 0 &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    if (done != pid_) return -1;
-    pid_ = 0;
-    return wait_status;
-  }
-
-  pid_t pid() const { return pid_; }
+  int Stop(int signal = SIGTERM) { return process_ ? process_->Stop(signal) : -1; }
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
   std::string log() const { return Slurp(log_); }
 
  private:
   std::string log_;
-  pid_t pid_ = 0;
-  int port_ = 0;
+  std::unique_ptr<argus::testing::ChildProcess> process_;
 };
 
 // Polls `get` until `done` says yes, for up to 10 s.

@@ -7,10 +7,8 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -25,9 +23,9 @@
 #include <nlohmann/json.hpp>
 
 #include "demo.h"
+#include "child_process.h"
 #include "http_client.h"
 
-extern char** environ;
 
 namespace argus::testing {
 namespace {
@@ -35,11 +33,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -53,44 +46,7 @@ int FreePort() {
   return ntohs(addr.sin_port);
 }
 
-// A child process with its output in a log file; stopped (SIGTERM, then
-// SIGKILL) when destroyed.
-class Process {
- public:
-  Process(std::vector<std::string> args, const fs::path& log) : log_(log) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    if (posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~Process() { Stop(); }
-  bool running() const { return pid_ > 0; }
-  std::string log() const { return Slurp(log_); }
-  void Stop() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    const auto deadline = Clock::now() + std::chrono::seconds(10);
-    int status;
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-      if (Clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  fs::path log_;
-};
+using Process = ChildProcess;
 
 // Alertmanager's webhook receiver: records each notification by path.
 class Webhook : public CivetHandler {
