@@ -307,14 +307,20 @@ std::string DefaultConfigYaml() {
   return std::string(out.c_str()) + "\n";
 }
 
-Status LoadConfig(const std::string& path, Config* config) {
+Status LoadYamlFile(const std::string& path, const std::string& kind,
+                    const std::function<Status(const std::string&)>& parse) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error("config " + path + ": cannot be read");
+  if (!in) return Status::Error(kind + " " + path + ": cannot be read");
   std::ostringstream text;
   text << in.rdbuf();
-  Status s = ParseConfig(text.str(), config);
+  Status s = parse(text.str());
   if (!s.ok()) return Status::Error(path + ": " + s.message());
   return s;
+}
+
+Status LoadConfig(const std::string& path, Config* config) {
+  return LoadYamlFile(path, "config",
+                      [&](const std::string& text) { return ParseConfig(text, config); });
 }
 
 }  // namespace argus

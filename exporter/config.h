@@ -1,6 +1,7 @@
 #ifndef ARGUS_CONFIG_H_
 #define ARGUS_CONFIG_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,11 @@ std::string DefaultConfigYaml();
 
 // Reads and parses a config file; the message names the file.
 Status LoadConfig(const std::string& path, Config* config);
+
+// Reads the file at `path` whole and hands its text to `parse`; a failure
+// names the file (and `kind` when it cannot be read).
+Status LoadYamlFile(const std::string& path, const std::string& kind,
+                    const std::function<Status(const std::string&)>& parse);
 
 }  // namespace argus
 

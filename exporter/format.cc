@@ -1,5 +1,7 @@
 #include "format.h"
 
+#include <cctype>
+
 #include <cmath>
 #include <cstdio>
 
@@ -59,6 +61,21 @@ std::string ValidUtf8(std::string_view s) {
     } else {
       out += s.substr(i, len);
       i += len;
+    }
+  }
+  return out;
+}
+
+std::string PercentEncode(std::string_view text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
     }
   }
   return out;

@@ -21,6 +21,10 @@ bool IsValidUtf8(std::string_view text);
 // that a label, a JSON string or a log value built from it is valid.
 std::string ValidUtf8(std::string_view text);
 
+// Percent-encodes everything but letters, digits and -_.~ (RFC 3986): a URL
+// path segment or query value, or the path of a SQLite URI.
+std::string PercentEncode(std::string_view text);
+
 }  // namespace argus
 
 #endif  // ARGUS_FORMAT_H_

@@ -173,21 +173,6 @@ HttpResponse ErrorResponse(int status, const std::string& message) {
   return Json(status, {{"error", message}});
 }
 
-std::string PercentEncode(std::string_view text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
-
 bool UrlDecode(std::string_view in, bool form, std::string* out) {
   out->assign(in.size() + 1, '\0');
   const int n = mg_url_decode(in.data(), static_cast<int>(in.size()), out->data(),

@@ -51,10 +51,6 @@ std::string RenderStatusPage(const Exporter& exporter);
 // Escapes &, <, >, " and ' for HTML text and attribute values.
 std::string HtmlEscape(std::string_view text);
 
-// Percent-encodes everything but letters, digits and -_.~ (a path segment
-// or a query value).
-std::string PercentEncode(std::string_view text);
-
 // Percent-decodes a URL component (no '+' to space), through CivetWeb.
 // Returns false when the encoding is malformed.
 bool UrlDecode(std::string_view in, bool form, std::string* out);

@@ -24,6 +24,28 @@ std::string PromNumber(double value) {
   return buf;
 }
 
+std::vector<RuleSpec> SpikeRules(const std::string& alert, const std::string& metric,
+                                 double minimum, double windows_per_baseline,
+                                 double warning_factor, double critical_factor,
+                                 const std::string& summary, const std::string& description) {
+  const std::string t = kPromTolerance;
+  const std::string cur = metric + "{window=\"current\"}";
+  const std::string mean = "(" + metric + "{window=\"baseline\"} / " +
+                           PromNumber(windows_per_baseline) + ")";
+  const std::string fires = cur + " >= " + PromNumber(minimum) + " - " + t;
+  auto at_least = [&](double factor) {
+    // A comparison matched ignoring(window) drops the label, so the `and`
+    // must ignore it too.
+    return "max without(window) (" + fires + " and ignoring(window) " + cur +
+           " >= ignoring(window) (" + PromNumber(factor) + " * " + mean + " - " + t + "))";
+  };
+  return {
+      {alert, Severity::kWarning, at_least(warning_factor) + " unless " + at_least(critical_factor),
+       summary, description},
+      {alert, Severity::kCritical, at_least(critical_factor), summary, description},
+  };
+}
+
 std::string RunbookAnchor(const std::string& alert) {
   std::string anchor;
   for (char c : alert) anchor += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

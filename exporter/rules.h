@@ -26,6 +26,15 @@ inline constexpr const char* kPromTolerance = "1e-09";
 // A number as PromQL reads it back exactly ("0.2", "6", "0.017857...").
 std::string PromNumber(double value);
 
+// The warning and critical rules of a spike check (cost, rejections): the
+// gauge `metric` with window="current" is at least `minimum` and at least
+// `factor` times its window="baseline" value per window (the baseline spans
+// `windows_per_baseline` windows), warning below the critical factor.
+std::vector<RuleSpec> SpikeRules(const std::string& alert, const std::string& metric,
+                                 double minimum, double windows_per_baseline,
+                                 double warning_factor, double critical_factor,
+                                 const std::string& summary, const std::string& description);
+
 // The alerting rules for `config`, as the YAML Prometheus loads
 // (`argus_exporter rules`). Disabled checks contribute none.
 std::string RulesYaml(const Config& config);

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <vector>
 
+#include "format.h"
+
 namespace argus {
 namespace {
 
@@ -66,30 +68,13 @@ Status DbError(sqlite3* db, const std::string& path, const std::string& what) {
 // header: SQLite goes by the read version, byte 19; either is taken here)
 // whose shared-memory file does not exist: no connection has it open.
 bool WalWithoutShm(const std::string& path) {
+  struct stat st;
+  if (::stat((path + "-shm").c_str(), &st) == 0) return false;  // a connection has it open
   std::ifstream in(path, std::ios::binary);
   char header[20];
   if (!in.read(header, sizeof header)) return false;
   if (std::string_view(header, 16) != std::string_view("SQLite format 3\0", 16)) return false;
-  if (header[18] != 2 && header[19] != 2) return false;
-  struct stat st;
-  return ::stat((path + "-shm").c_str(), &st) != 0;
-}
-
-// A SQLite URI for `path` with `immutable=1` (RFC 3986 escapes for the
-// characters a URI path gives a meaning to).
-std::string ImmutableUri(const std::string& path) {
-  std::string uri = "file:";
-  for (char c : path) {
-    if (c == '%' || c == '?' || c == '#') {
-      static const char kHex[] = "0123456789ABCDEF";
-      uri += '%';
-      uri += kHex[static_cast<unsigned char>(c) >> 4];
-      uri += kHex[static_cast<unsigned char>(c) & 15];
-    } else {
-      uri += c;
-    }
-  }
-  return uri + "?immutable=1";
+  return header[18] == 2 || header[19] == 2;
 }
 
 // Opens the database read-only. A WAL database that no connection has open
@@ -101,7 +86,8 @@ std::string ImmutableUri(const std::string& path) {
 Status Open(const std::string& path, Db* out, bool immutable) {
   sqlite3* raw = nullptr;
   const int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (immutable ? SQLITE_OPEN_URI : 0);
-  int rc = sqlite3_open_v2(immutable ? ImmutableUri(path).c_str() : path.c_str(), &raw, flags, nullptr);
+  const std::string name = immutable ? "file:" + PercentEncode(path) + "?immutable=1" : path;
+  int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
   Db db(raw);
   if (rc != SQLITE_OK) return DbError(raw, path, "cannot open");
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);

@@ -6,10 +6,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <vector>
+
+#include "config.h"
 
 namespace argus {
 namespace {
@@ -130,13 +130,8 @@ Status ParseWebConfig(const std::string& yaml_text, WebConfig* config) {
 }
 
 Status LoadWebConfig(const std::string& path, WebConfig* config) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error("web config " + path + ": cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  Status s = ParseWebConfig(text.str(), config);
-  if (!s.ok()) return Status::Error(path + ": " + s.message());
-  return s;
+  return LoadYamlFile(path, "web config",
+                      [&](const std::string& text) { return ParseWebConfig(text, config); });
 }
 
 BasicAuth::BasicAuth(WebConfig config) : users_(std::move(config.basic_auth_users)) {}

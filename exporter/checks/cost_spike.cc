@@ -100,32 +100,16 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
   }
 
   std::vector<RuleSpec> Rules() const override {
-    const std::string t = kPromTolerance;
-    const std::string cur = "argus_agent_cost_usd{window=\"current\"}";
-    const std::string mean = "(argus_agent_cost_usd{window=\"baseline\"} / " +
-                             PromNumber(double(baseline_) / double(window_)) + ")";
-    auto at_least = [&](double factor) {
-      // A comparison matched ignoring(window) drops the label, so the
-      // `and` must ignore it too.
-      return " and ignoring(window) " + cur + " >= ignoring(window) (" + PromNumber(factor) + " * " + mean +
-             " - " + t + ")";
-    };
-    const std::string fires = cur + " >= " + PromNumber(min_usd_) + " - " + t;
     const std::string description =
         "{{ $labels.agent }} spent ${{ $value | printf \"%.2f\" }} in the last " +
         FormatDuration(window_) + ", at least " + PromNumber(warning_factor_) +
         "x its mean over the " + FormatDuration(baseline_) + " before (critical at " +
         PromNumber(critical_factor_) + "x).";
-    return {
-        {"ArgusCostSpike", Severity::kWarning,
-         "max without(window) (" + fires + at_least(warning_factor_) + ") unless max without(window) (" +
-             fires + at_least(critical_factor_) + ")",
-         "Agent {{ $labels.agent }} cost spike", description},
-        {"ArgusCostSpike", Severity::kCritical,
-         "max without(window) (" + fires + at_least(critical_factor_) + ")",
-         "Agent {{ $labels.agent }} cost spike", description},
-    };
+    return SpikeRules("ArgusCostSpike", "argus_agent_cost_usd", min_usd_,
+                      double(baseline_) / double(window_), warning_factor_, critical_factor_,
+                      "Agent {{ $labels.agent }} cost spike", description);
   }
+
 
  private:
   Millis window_ = 24 * kHour;

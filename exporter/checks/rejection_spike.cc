@@ -97,31 +97,15 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
   }
 
   std::vector<RuleSpec> Rules() const override {
-    const std::string t = kPromTolerance;
-    const std::string cur = "argus_agent_rejections{window=\"current\"}";
-    const std::string rate = "(argus_agent_rejections{window=\"baseline\"} / " +
-                             PromNumber(double(baseline_) / double(window_)) + ")";
-    auto at_least = [&](double factor) {
-      // A comparison matched ignoring(window) drops the label, so the
-      // `and` must ignore it too.
-      return " and ignoring(window) " + cur + " >= ignoring(window) (" + PromNumber(factor) + " * " + rate +
-             " - " + t + ")";
-    };
-    const std::string fires = cur + " >= " + PromNumber(min_rejections_) + " - " + t;
     const std::string description =
         "{{ $labels.agent }} had {{ $value }} rejections in the last " + FormatDuration(window_) +
         ", at least " + PromNumber(warning_factor_) + "x its rate over the " +
         FormatDuration(baseline_) + " before (critical at " + PromNumber(critical_factor_) + "x).";
-    return {
-        {"ArgusRejectionSpike", Severity::kWarning,
-         "max without(window) (" + fires + at_least(warning_factor_) + ") unless max without(window) (" +
-             fires + at_least(critical_factor_) + ")",
-         "Agent {{ $labels.agent }} rejection spike", description},
-        {"ArgusRejectionSpike", Severity::kCritical,
-         "max without(window) (" + fires + at_least(critical_factor_) + ")",
-         "Agent {{ $labels.agent }} rejection spike", description},
-    };
+    return SpikeRules("ArgusRejectionSpike", "argus_agent_rejections", min_rejections_,
+                      double(baseline_) / double(window_), warning_factor_, critical_factor_,
+                      "Agent {{ $labels.agent }} rejection spike", description);
   }
+
 
  private:
   Millis window_ = kHour;
