@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
-#include "incremental_engine.h"
-#include "sqlite_source.h"
+#include "exporter/engine/config.h"
+#include "exporter/engine/incremental_engine.h"
+#include "exporter/source/sqlite_source.h"
 
 using namespace argus;
 using Clock = std::chrono::steady_clock;

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <string>
 
-#include "config.h"
-#include "rules.h"
-#include "web_config.h"
+#include "exporter/engine/config.h"
+#include "exporter/engine/rules.h"
+#include "exporter/serve/web_config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -11,12 +11,13 @@
 #include <sstream>
 #include <string>
 
-#include "config.h"
-#include "engine.h"
-#include "failure_report.h"
-#include "incremental_engine.h"
-#include "pipeline_totals.h"
-#include "sqlite_source.h"
+#include "exporter/engine/config.h"
+#include "exporter/engine/engine.h"
+#include "exporter/engine/failure_report.h"
+#include "exporter/engine/incremental_engine.h"
+#include "exporter/engine/pipeline_totals.h"
+#include "exporter/source/row_feed.h"
+#include "exporter/source/sqlite_source.h"
 
 namespace {
 
@@ -42,12 +43,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   {
     SqliteSource source(path, config.sources);
     (void)source.Validate();
-    IncrementalEngine engine(config, source, nullptr, 50);
+    RowFeed feed(source, true, 50);
+    PipelineTotals totals(10);
+    feed.Join(&totals);
+    IncrementalEngine engine(config, source, nullptr, &feed);
     (void)engine.Run(now);
     (void)engine.Run(now + kHour);
     (void)RunChecks(config, source, now);
-    PipelineTotals totals(10, 50);
-    (void)totals.Update(source);
     (void)BuildFailureReport(source, config, "dax", 24, now);
   }
   if (Slurp(path) != bytes) __builtin_trap();  // read-only, always

@@ -10,10 +10,10 @@
 #include <string>
 #include <string_view>
 
-#include "exporter.h"
-#include "http_routes.h"
-#include "memory_source.h"
-#include "web_config.h"
+#include "exporter/serve/exporter.h"
+#include "exporter/serve/http_routes.h"
+#include "testing/memory_source.h"
+#include "exporter/serve/web_config.h"
 
 namespace {
 

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
-  libcli11-dev libgtest-dev libssl-dev libcrypt-dev dpkg-dev
+  libcli11-dev libgtest-dev libssl-dev libcrypt-dev zlib1g-dev dpkg-dev
   sqlite3 util-linux time curl prometheus prometheus-alertmanager
   apache2-utils nginx openssl
   clang libclang-rt-14-dev

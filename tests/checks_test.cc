@@ -3,7 +3,7 @@
 // of its windows.
 #include <gtest/gtest.h>
 
-#include "test_pipeline.h"
+#include "testing/test_pipeline.h"
 
 namespace argus::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "config.h"
+#include "exporter/engine/config.h"
 
 #include <gtest/gtest.h>
 

@@ -22,7 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "demo.h"
+#include "exporter/cli/demo.h"
 #include "child_process.h"
 #include "http_client.h"
 

@@ -1,8 +1,8 @@
-#include "failure_report.h"
+#include "exporter/engine/failure_report.h"
 
 #include <gtest/gtest.h>
 
-#include "test_pipeline.h"
+#include "testing/test_pipeline.h"
 
 namespace argus::testing {
 namespace {

@@ -1,6 +1,6 @@
 #include "http_client.h"
 
-#include "http_routes.h"
+#include "exporter/serve/http_routes.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,4 +1,4 @@
-#include "log.h"
+#include "exporter/base/log.h"
 
 #include <gtest/gtest.h>
 

@@ -6,13 +6,13 @@
 #include <sstream>
 #include <thread>
 
-#include "demo.h"
-#include "exporter.h"
+#include "exporter/cli/demo.h"
+#include "exporter/serve/exporter.h"
 #include "http_client.h"
-#include "http_server.h"
-#include "sqlite_source.h"
-#include "test_pipeline.h"
-#include "web_config.h"
+#include "exporter/serve/http_server.h"
+#include "exporter/source/sqlite_source.h"
+#include "testing/test_pipeline.h"
+#include "exporter/serve/web_config.h"
 
 namespace argus::testing {
 namespace {

@@ -1,6 +1,6 @@
 // The SQLite reader against real files: read-only, never changes a byte,
 // honours source queries, and fails cleanly on bad files.
-#include "sqlite_source.h"
+#include "exporter/source/sqlite_source.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -10,10 +10,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "demo.h"
-#include "engine.h"
-#include "failure_report.h"
-#include "test_pipeline.h"
+#include "exporter/cli/demo.h"
+#include "exporter/engine/engine.h"
+#include "exporter/engine/failure_report.h"
+#include "testing/test_pipeline.h"
 
 namespace argus::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "timestamp.h"
+#include "exporter/base/timestamp.h"
 
 #include <gtest/gtest.h>
 

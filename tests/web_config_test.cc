@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "web_config.h"
+#include "exporter/serve/web_config.h"
 
 namespace argus {
 namespace {

@@ -1,0 +1,378 @@
+#include "exporter/cli/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+
+#include <csignal>
+#include <pthread.h>
+
+#include "exporter/engine/config.h"
+#include "exporter/cli/demo.h"
+#include "exporter/engine/engine.h"
+#include "exporter/serve/exporter.h"
+#include "exporter/engine/failure_report.h"
+#include "exporter/serve/http_server.h"
+#include "exporter/engine/incremental_engine.h"
+#include "exporter/base/log.h"
+#include "exporter/engine/rules.h"
+#include "exporter/source/sqlite_source.h"
+#include "exporter/serve/web_config.h"
+
+namespace argus {
+namespace {
+
+constexpr const char* kProgram = "argus_exporter";
+// Strings from the database may hold any bytes; JSON output replaces what is
+// not UTF-8 rather than failing.
+constexpr auto kReplaceInvalidUtf8 = nlohmann::json::error_handler_t::replace;
+
+Millis WallClock() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Flags every subcommand shares.
+struct CommonFlags {
+  std::string db;
+  std::string config_path;
+  std::string now_text;
+
+  void Add(CLI::App* app, bool with_config = true) {
+    app->add_option("--db", db, "path of the pipeline's SQLite database");
+    if (with_config) app->add_option("--config", config_path, "YAML config file");
+    app->add_option("--now", now_text,
+                    "evaluate as of this instant (ISO-8601 or Unix seconds) instead of the clock");
+  }
+
+  // Loads the config and applies the flags over it.
+  Status Resolve(Config* config, Millis* now) const {
+    if (!config_path.empty()) {
+      if (Status s = LoadConfig(config_path, config); !s.ok()) return s;
+    }
+    if (!db.empty()) config->database = db;
+    *now = WallClock();
+    if (!now_text.empty()) {
+      auto parsed = ParseTimestamp(now_text);
+      if (!parsed) {
+        return Status::Error("--now: '" + now_text +
+                             "' is not a timestamp (ISO-8601 or Unix seconds)");
+      }
+      *now = *parsed;
+    }
+    return Status::Ok();
+  }
+};
+
+int Fail(std::ostream& err, const std::string& message) {
+  err << kProgram << ": " << message << "\n";
+  return kExitUnknown;
+}
+
+void PrintText(const CycleResult& r, std::ostream& out) {
+  const char* state = r.Count(Severity::kCritical)  ? "CRITICAL"
+                      : r.any_check_failed()        ? "UNKNOWN"
+                      : r.Count(Severity::kWarning) ? "WARNING"
+                                                    : "OK";
+  out << "ARGUS " << state << " - " << r.alerts.size() << " alerts ("
+      << r.Count(Severity::kCritical) << " critical, " << r.Count(Severity::kWarning)
+      << " warning, " << r.Count(Severity::kInfo) << " info) at " << FormatTimestamp(r.now)
+      << "\n";
+  for (const Alert& a : r.alerts) {
+    out << SeverityName(a.severity) << "\t" << a.id() << "\t" << a.message << "\n";
+  }
+  for (const CheckRun& run : r.runs) {
+    if (!run.error.empty()) out << "error\t" << run.check << "\t" << run.error << "\n";
+  }
+}
+
+int ExitStatus(const CycleResult& r) {
+  if (r.Count(Severity::kCritical)) return kExitCritical;
+  if (r.any_check_failed()) return kExitUnknown;
+  if (r.Count(Severity::kWarning)) return kExitWarning;
+  return kExitOk;
+}
+
+int RunCheck(const CommonFlags& flags, const std::string& format, std::ostream& out,
+             std::ostream& err) {
+  Config config;
+  Millis now;
+  if (Status s = flags.Resolve(&config, &now); !s.ok()) return Fail(err, s.message());
+  if (config.database.empty()) return Fail(err, "no database: pass --db or set database:");
+  SqliteSource source(config.database, config.sources);
+  const CycleResult result = IncrementalEngine(config, source).Run(now);
+  if (format == "text") {
+    PrintText(result, out);
+  } else {
+    out << CheckBody(result, config, source).dump(2, ' ', false, kReplaceInvalidUtf8) << "\n";
+  }
+  if (!result.database_ok()) err << kProgram << ": " << result.database_error << "\n";
+  return ExitStatus(result);
+}
+
+int RunReport(const CommonFlags& flags, const std::string& agent, int hours, std::ostream& out,
+              std::ostream& err) {
+  Config config;
+  Millis now;
+  if (Status s = flags.Resolve(&config, &now); !s.ok()) return Fail(err, s.message());
+  if (config.database.empty()) return Fail(err, "no database: pass --db or set database:");
+  SqliteSource source(config.database, config.sources);
+  FailureReportResult r = BuildFailureReport(source, config, agent, hours, now);
+  if (!r.status.ok()) return Fail(err, r.status.message());
+  out << r.report.dump(2, ' ', false, kReplaceInvalidUtf8) << "\n";
+  return kExitOk;
+}
+
+int RunDemo(const CommonFlags& flags, DemoOptions options, bool no_plants, std::ostream& out,
+            std::ostream& err) {
+  Config config;
+  if (Status s = flags.Resolve(&config, &options.now); !s.ok()) return Fail(err, s.message());
+  if (flags.db.empty()) return Fail(err, "demo: --db PATH is required");
+  options.path = flags.db;
+  options.plants = !no_plants;
+  if (Status s = WriteDemo(options); !s.ok()) return Fail(err, s.message());
+  out << "wrote demo pipeline " << options.path << " (" << options.agents << " agents, "
+      << options.days << " days up to " << FormatTimestamp(options.now) << ")\n";
+  return kExitOk;
+}
+
+struct ServeFlags {
+  std::string listen_address;
+  std::string interval;
+  std::string log_level = "info";
+  std::string web_config_file;
+  bool enable_lifecycle = false;
+
+  // The serving configuration: the config file with the flags over it, as
+  // at start and at every reload.
+  Status Resolve(const CommonFlags& common, Config* config, Millis* now) const {
+    if (Status s = common.Resolve(config, now); !s.ok()) return s;
+    if (config->database.empty()) return Status::Error("no database: pass --db or set database:");
+    if (!listen_address.empty()) config->listen_address = listen_address;
+    if (!interval.empty()) {
+      auto parsed = ParseDuration(interval);
+      if (!parsed || *parsed < kSecond) {
+        return Status::Error("--interval: '" + interval + "' is not a duration of 1s or more");
+      }
+      config->interval = *parsed;
+    }
+    return Status::Ok();
+  }
+
+  // The users of --web.config.file (none without it).
+  Status Auth(std::shared_ptr<const BasicAuth>* auth) const {
+    WebConfig web;
+    if (!web_config_file.empty()) {
+      if (Status s = LoadWebConfig(web_config_file, &web); !s.ok()) return s;
+    }
+    *auth = std::make_shared<const BasicAuth>(std::move(web));
+    return Status::Ok();
+  }
+};
+
+std::unique_ptr<SqliteSource> OpenSource(const Config& config, Logger& log) {
+  auto source = std::make_unique<SqliteSource>(config.database, config.sources);
+  if (Status s = source->Validate(); !s.ok()) {
+    log.Error("database not readable yet; serving anyway and retrying every cycle",
+              {{"err", s.message()}});
+  }
+  return source;
+}
+
+int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& err) {
+  Config config;
+  Millis now;
+  if (Status s = serve.Resolve(flags, &config, &now); !s.ok()) return Fail(err, s.message());
+  std::shared_ptr<const BasicAuth> auth;
+  if (Status s = serve.Auth(&auth); !s.ok()) return Fail(err, s.message());
+  auto level = ParseLogLevel(serve.log_level);
+  if (!level) return Fail(err, "--log.level: must be debug, info, warn or error");
+  Logger log(err, *level);
+
+  auto source = OpenSource(config, log);
+  // Signals are taken by this thread alone (sigwait below), never by the
+  // server's or the loop's threads.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, sig);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  const std::string listen = config.listen_address;
+  const std::string db = config.database;
+  const Millis interval = config.interval;
+  std::optional<Millis> fixed_now;
+  if (!flags.now_text.empty()) fixed_now = now;
+  Exporter exporter(std::move(config), std::move(source), fixed_now, log);
+  HttpServer server(exporter, log);
+  server.SetAuth(auth);
+
+  // SIGHUP and POST /-/reload: the config file and the web config file are
+  // read again; either one bad refuses the whole reload, and the running
+  // configuration stays.
+  std::mutex reload_mu;
+  auto reload = [&](const char* trigger) -> Status {
+    std::lock_guard lock(reload_mu);
+    Config fresh;
+    Millis unused;
+    std::shared_ptr<const BasicAuth> fresh_auth;
+    Status s = serve.Resolve(flags, &fresh, &unused);
+    if (s.ok()) s = serve.Auth(&fresh_auth);
+    if (!s.ok()) {
+      log.Error("configuration reload refused; the previous configuration stays in force",
+                {{"trigger", trigger}, {"err", s.message()}});
+      exporter.ReloadFailed();
+      return s;
+    }
+    if (fresh.listen_address != listen) {
+      log.Warn("listen_address changed; it takes effect at the next restart",
+               {{"listening", listen}, {"configured", fresh.listen_address}});
+    }
+    const std::shared_ptr<const Config> current = exporter.config();
+    std::unique_ptr<PipelineSource> new_source;
+    if (fresh.database != current->database || fresh.sources != current->sources) {
+      new_source = OpenSource(fresh, log);
+    }
+    const std::string fresh_db = fresh.database;
+    exporter.Reload(std::move(fresh), std::move(new_source));
+    server.SetAuth(fresh_auth);
+    log.Info("configuration reloaded", {{"trigger", trigger}, {"db", fresh_db}});
+    return Status::Ok();
+  };
+  if (serve.enable_lifecycle) server.EnableLifecycle([&] { return reload("http"); });
+  if (Status s = server.Start(listen); !s.ok()) return Fail(err, s.message());
+  log.Info("listening", {{"address", listen},
+                         {"port", std::to_string(server.port())},
+                         {"db", db},
+                         {"interval", FormatDuration(interval)},
+                         {"auth", auth->enabled() ? "basic" : "none"},
+                         {"lifecycle", serve.enable_lifecycle ? "enabled" : "disabled"}});
+  exporter.Start();
+  int sig = 0;
+  while (sigwait(&signals, &sig) == 0) {
+    if (sig == SIGHUP) {
+      reload("SIGHUP");
+      continue;
+    }
+    break;
+  }
+  log.Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  server.Stop();
+  exporter.Stop();
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{"Argus: watches an AI-agent pipeline's SQLite database, runs seven detections "
+               "and publishes them to Prometheus, Alertmanager and Grafana.",
+               kProgram};
+  app.require_subcommand(0, 1);
+
+  CommonFlags check_flags, report_flags, demo_flags;
+  std::string format = "json";
+  CLI::App* check = app.add_subcommand(
+      "check", "run every check once and print the alerts; exit 0 ok, 1 warning, 2 critical, "
+               "3 could not run");
+  check_flags.Add(check);
+  check->add_option("--format", format, "json (the /check body) or text")
+      ->check(CLI::IsMember({"json", "text"}));
+
+  std::string agent;
+  int hours = kDefaultReportHours;
+  CLI::App* report = app.add_subcommand("report", "print one agent's failure report as JSON");
+  report_flags.Add(report);
+  report->add_option("agent", agent, "the agent")->required();
+  report->add_option("--hours", hours, "lookback in hours, 1 to 720")
+      ->check(CLI::Range(kMinReportHours, kMaxReportHours));
+
+  DemoOptions demo_options;
+  bool no_plants = false;
+  CLI::App* demo = app.add_subcommand(
+      "demo", "write a realistic demo pipeline with one planted case of each detection");
+  demo_flags.Add(demo, false);
+  demo->add_option("--agents", demo_options.agents, "agents, at least 6")
+      ->check(CLI::Range(6, 10000));
+  demo->add_option("--days", demo_options.days, "days of history up to --now, at least 8")
+      ->check(CLI::Range(8, 3650));
+  demo->add_option("--rate", demo_options.rate, "submissions per agent per hour")
+      ->check(CLI::Range(0.01, 60.0));
+  demo->add_option("--seed", demo_options.seed, "random seed");
+  demo->add_flag("--no-plants", no_plants, "a healthy pipeline on which no check fires");
+  demo->add_flag("--force", demo_options.force, "replace an existing file");
+
+  CommonFlags serve_flags;
+  ServeFlags serve_options;
+  CLI::App* serve = app.add_subcommand(
+      "serve", "run the exporter: checks every --interval, /metrics, the JSON API and a "
+               "status page (the default when no subcommand is given)");
+  serve_flags.Add(serve);
+  serve->add_option("--web.listen-address", serve_options.listen_address,
+                    "HOST:PORT to listen on (default :27487; port 0 picks a free one)");
+  serve->add_option("--interval", serve_options.interval, "how often to run the checks (60s)");
+  serve->add_option("--log.level", serve_options.log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  serve->add_option("--web.config.file", serve_options.web_config_file,
+                    "exporter-toolkit web config: basic_auth_users (bcrypt hashes); "
+                    "see docs/deployment.md");
+  serve->add_flag("--web.enable-lifecycle", serve_options.enable_lifecycle,
+                  "enable POST /-/reload (SIGHUP always reloads)");
+
+  std::string rules_config, unused_now;
+  CLI::App* rules = app.add_subcommand(
+      "rules", "print the Prometheus alerting rules for the configuration");
+  rules->add_option("--config", rules_config, "YAML config file");
+  auto valid_now = [](const std::string& text) {
+    return ParseTimestamp(text) ? std::string() : "not a timestamp (ISO-8601 or Unix seconds)";
+  };
+  rules->add_option("--now", unused_now, "accepted like every subcommand; the rules do not depend on it")
+      ->check(valid_now);
+
+  CLI::App* config_cmd = app.add_subcommand(
+      "config", "print the default configuration: every key, its default and its meaning");
+  config_cmd->add_option("--now", unused_now, "accepted like every subcommand; the defaults do not depend on it")
+      ->check(valid_now);
+
+  // No subcommand means serve: `argus_exporter --db x` runs the exporter.
+  std::vector<std::string> full = args;
+  if (full.empty() || (full[0].rfind("-", 0) == 0 && full[0] != "--help" && full[0] != "-h")) {
+    full.insert(full.begin(), "serve");
+  }
+  std::vector<std::string> reversed(full.rbegin(), full.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) {
+      out << app.help();
+      return kExitOk;
+    }
+    std::string message = e.what();
+    return Fail(err, "error: " + message + " (see --help)");
+  }
+  if (*check) return RunCheck(check_flags, format, out, err);
+  if (*report) return RunReport(report_flags, agent, hours, out, err);
+  if (*demo) return RunDemo(demo_flags, demo_options, no_plants, out, err);
+  if (*serve) return RunServe(serve_flags, serve_options, err);
+  if (*rules) {
+    Config config;
+    if (!rules_config.empty()) {
+      if (Status s = LoadConfig(rules_config, &config); !s.ok()) return Fail(err, s.message());
+    }
+    out << RulesYaml(config);
+    return kExitOk;
+  }
+  if (*config_cmd) {
+    out << DefaultConfigYaml();
+    return kExitOk;
+  }
+  out << app.help();
+  return kExitOk;
+}
+
+}  // namespace argus

@@ -1,0 +1,317 @@
+#include "exporter/engine/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace argus {
+
+Config::Config() : checks(AllChecks()) {}
+
+Config Config::Clone() const {
+  Config copy;
+  copy.database = database;
+  copy.interval = interval;
+  copy.listen_address = listen_address;
+  copy.top_reasons = top_reasons;
+  copy.sources = sources;
+  copy.sources_incremental = sources_incremental;
+  copy.prometheus_job = prometheus_job;
+  copy.runbook_base_url = runbook_base_url;
+  copy.checks.clear();
+  for (const auto& c : checks) copy.checks.push_back(c->Clone());
+  return copy;
+}
+
+const Check* Config::FindCheck(std::string_view id) const {
+  for (const auto& c : checks) {
+    if (c->id() == id) return c.get();
+  }
+  return nullptr;
+}
+
+Millis Config::Lookback() const {
+  Millis longest = 0;
+  for (const auto& c : checks) {
+    if (c->enabled) longest = std::max(longest, c->Lookback());
+  }
+  return longest;
+}
+
+namespace {
+
+// A config error: where it is and what is wrong. Thrown only inside this
+// file and turned into a Status at its edge.
+struct ConfigError {
+  std::string message;
+};
+
+[[noreturn]] void Fail(const YAML::Node& node, const std::string& key, const std::string& what) {
+  std::string where = key;
+  if (node.Mark().line >= 0) where += " (line " + std::to_string(node.Mark().line + 1) + ")";
+  throw ConfigError{where + ": " + what};
+}
+
+std::string Scalar(const YAML::Node& node, const std::string& key) {
+  if (!node.IsScalar()) Fail(node, key, "must be a single value");
+  return node.Scalar();
+}
+
+double Number(const YAML::Node& node, const std::string& key) {
+  const std::string text = Scalar(node, key);
+  std::istringstream in(text);
+  double value;
+  in >> value;
+  if (in.fail() || !in.eof() || !std::isfinite(value)) {
+    Fail(node, key, "must be a number, not '" + text + "'");
+  }
+  return value;
+}
+
+Millis Duration(const YAML::Node& node, const std::string& key) {
+  const std::string text = Scalar(node, key);
+  auto d = ParseDuration(text);
+  if (!d || *d <= 0) {
+    Fail(node, key, "must be a positive duration such as 90s, 6h or 7d, not '" + text + "'");
+  }
+  return *d;
+}
+
+bool Bool(const YAML::Node& node, const std::string& key) {
+  const std::string text = Scalar(node, key);
+  if (text == "true") return true;
+  if (text == "false") return false;
+  Fail(node, key, "must be true or false, not '" + text + "'");
+}
+
+void Expect(const YAML::Node& node, const std::string& key, YAML::NodeType::value type,
+            const char* what) {
+  if (node.Type() != type) Fail(node, key, std::string("must be ") + what);
+}
+
+void ApplyParam(const Param& p, const YAML::Node& node, const std::string& key) {
+  if (auto* millis = std::get_if<Millis*>(&p.target)) {
+    **millis = Duration(node, key);
+    return;
+  }
+  if (auto* names = std::get_if<std::vector<std::string>*>(&p.target)) {
+    if (node.IsNull()) {
+      (*names)->clear();
+      return;
+    }
+    Expect(node, key, YAML::NodeType::Sequence, "a list of names");
+    std::vector<std::string> values;
+    for (const auto& item : node) values.push_back(Scalar(item, key));
+    **names = std::move(values);
+    return;
+  }
+  double value = Number(node, key);
+  switch (p.kind) {
+    case Param::Kind::kCount:
+      if (value < 0 || value != std::floor(value)) Fail(node, key, "must be a whole number >= 0");
+      break;
+    case Param::Kind::kRatio:
+      if (value < 0 || value > 1) Fail(node, key, "must be a ratio between 0 and 1");
+      break;
+    case Param::Kind::kFactor:
+      if (value < 0) Fail(node, key, "must not be negative");
+      break;
+    default:
+      break;
+  }
+  **std::get_if<double*>(&p.target) = value;
+}
+
+void ApplyCheck(Check& check, const YAML::Node& node, const std::string& prefix) {
+  if (node.IsNull()) return;
+  Expect(node, prefix, YAML::NodeType::Map, "a map of settings");
+  std::vector<Param> params = check.Params();
+  for (const auto& entry : node) {
+    const std::string name = entry.first.Scalar();
+    const std::string key = prefix + "." + name;
+    if (name == "enabled") {
+      check.enabled = Bool(entry.second, key);
+      continue;
+    }
+    auto it = std::find_if(params.begin(), params.end(),
+                           [&](const Param& p) { return p.key == name; });
+    if (it == params.end()) Fail(entry.first, key, "unknown key");
+    ApplyParam(*it, entry.second, key);
+  }
+}
+
+void ApplySources(SourceQueries& sources, bool* incremental, const YAML::Node& node) {
+  if (node.IsNull()) return;
+  Expect(node, "sources", YAML::NodeType::Map, "a map of table name to SQL query");
+  for (const auto& entry : node) {
+    const std::string name = entry.first.Scalar();
+    const std::string key = "sources." + name;
+    if (name == "incremental") {
+      *incremental = Bool(entry.second, key);
+      continue;
+    }
+    std::string* target = name == "submissions" ? &sources.submissions
+                          : name == "reviews"   ? &sources.reviews
+                          : name == "costs"     ? &sources.costs
+                                                : nullptr;
+    if (!target) Fail(entry.first, key, "unknown table (submissions, reviews, costs; or incremental)");
+    std::string sql = Scalar(entry.second, key);
+    if (sql.find_first_not_of(" \t\r\n;") == std::string::npos) {
+      Fail(entry.second, key, "must be a SELECT query");
+    }
+    *target = sql;
+  }
+}
+
+// Rules across keys: each Param::at_least, then each check's own.
+void CheckConsistency(const Config& c, const YAML::Node& root) {
+  for (const auto& check : c.checks) {
+    const std::string id(check->id());
+    const YAML::Node node = root["checks"] ? root["checks"][id] : YAML::Node();
+    auto fail = [&](const std::string& key, const std::string& what) {
+      Fail(node ? node : root, "checks." + id + "." + key, what);
+    };
+    for (const Param& p : check->Params()) {
+      if (p.at_least.empty()) continue;
+      if (*check->Value(p.key) < *check->Value(p.at_least)) {
+        fail(p.key, std::string("must not be ") +
+                        (p.kind == Param::Kind::kDuration ? "shorter" : "smaller") + " than " +
+                        p.at_least);
+      }
+    }
+    if (auto error = check->Validate()) fail(error->key, error->what);
+  }
+}
+
+}  // namespace
+
+Status ParseConfig(const std::string& yaml_text, Config* config) {
+  try {
+    const YAML::Node root = YAML::Load(yaml_text);
+    if (root.IsNull()) return Status::Ok();  // an empty file keeps every default
+    if (!root.IsMap()) return Status::Error("config: the top level must be a map of settings");
+    for (const auto& entry : root) {
+      const std::string key = entry.first.Scalar();
+      const YAML::Node& value = entry.second;
+      if (key == "database") {
+        config->database = Scalar(value, key);
+      } else if (key == "interval") {
+        config->interval = Duration(value, key);
+      } else if (key == "listen_address") {
+        config->listen_address = Scalar(value, key);
+      } else if (key == "top_reasons") {
+        double n = Number(value, key);
+        if (n < 1 || n != std::floor(n) || n > 1000) {
+          Fail(value, key, "must be a whole number from 1 to 1000");
+        }
+        config->top_reasons = n;
+      } else if (key == "prometheus_job") {
+        config->prometheus_job = Scalar(value, key);
+        if (config->prometheus_job.empty() ||
+            config->prometheus_job.find_first_of("\"\\\n") != std::string::npos) {
+          Fail(value, key, "must be a job name without quotes, backslashes or newlines");
+        }
+      } else if (key == "runbook_base_url") {
+        config->runbook_base_url = Scalar(value, key);
+      } else if (key == "sources") {
+        ApplySources(config->sources, &config->sources_incremental, value);
+      } else if (key == "checks") {
+        if (value.IsNull()) continue;
+        Expect(value, key, YAML::NodeType::Map, "a map of check id to settings");
+        for (const auto& check_entry : value) {
+          const std::string id = check_entry.first.Scalar();
+          auto it = std::find_if(config->checks.begin(), config->checks.end(),
+                                 [&](const auto& c) { return c->id() == id; });
+          if (it == config->checks.end()) Fail(check_entry.first, "checks." + id, "unknown check");
+          ApplyCheck(**it, check_entry.second, "checks." + id);
+        }
+      } else {
+        Fail(entry.first, key, "unknown key");
+      }
+    }
+    CheckConsistency(*config, root);
+  } catch (const ConfigError& e) {
+    return Status::Error("config: " + e.message);
+  } catch (const YAML::Exception& e) {
+    return Status::Error("config: malformed YAML at line " + std::to_string(e.mark.line + 1) +
+                         ": " + e.msg);
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+void EmitParam(YAML::Emitter& out, const Param& p) {
+  out << YAML::Key << p.key << YAML::Value;
+  if (auto* millis = std::get_if<Millis*>(&p.target)) {
+    out << FormatDuration(**millis);
+  } else if (auto* names = std::get_if<std::vector<std::string>*>(&p.target)) {
+    out << YAML::Flow << **names;
+  } else {
+    double v = **std::get_if<double*>(&p.target);
+    std::ostringstream text;
+    text << v;
+    out << text.str();
+  }
+  out << YAML::Comment(p.help);
+}
+
+}  // namespace
+
+std::string DefaultConfigYaml() {
+  Config c;
+  YAML::Emitter out;
+  out << YAML::Comment("Argus configuration. Every key is optional; shown are the defaults.");
+  out << YAML::BeginMap;
+  out << YAML::Key << "database" << YAML::Value << "/var/lib/pipeline/pipeline.db"
+      << YAML::Comment("the pipeline's SQLite file, opened read-only; no default: set it or pass --db");
+  out << YAML::Key << "interval" << YAML::Value << FormatDuration(c.interval)
+      << YAML::Comment("how often the server runs the checks");
+  out << YAML::Key << "listen_address" << YAML::Value << c.listen_address
+      << YAML::Comment("HOST:PORT of the HTTP server; --web.listen-address overrides");
+  out << YAML::Key << "top_reasons" << YAML::Value << static_cast<int>(c.top_reasons)
+      << YAML::Comment("rejection reasons beyond the N most frequent are published as 'other'");
+  out << YAML::Key << "prometheus_job" << YAML::Value << c.prometheus_job
+      << YAML::Comment("job label of the scrape config, used by the exporter-health rules");
+  out << YAML::Key << "runbook_base_url" << YAML::Value << c.runbook_base_url
+      << YAML::Comment("where docs/runbooks.md is published; rules link to its sections");
+  out << YAML::Key << "sources" << YAML::Comment("one SELECT per table, returning its columns")
+      << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "submissions" << YAML::Value << c.sources.submissions;
+  out << YAML::Key << "reviews" << YAML::Value << c.sources.reviews;
+  out << YAML::Key << "costs" << YAML::Value << c.sources.costs;
+  out << YAML::Key << "incremental" << YAML::Value << false
+      << YAML::Comment("custom queries only: their id only grows, so read just new rows");
+  out << YAML::EndMap;
+  out << YAML::Key << "checks" << YAML::Value << YAML::BeginMap;
+  for (auto& check : c.checks) {
+    out << YAML::Key << std::string(check->id()) << YAML::Comment(std::string(check->summary()))
+        << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "enabled" << YAML::Value << true;
+    for (const Param& p : check->Params()) EmitParam(out, p);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+Status LoadYamlFile(const std::string& path, const std::string& kind,
+                    const std::function<Status(const std::string&)>& parse) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error(kind + " " + path + ": cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  Status s = parse(text.str());
+  if (!s.ok()) return Status::Error(path + ": " + s.message());
+  return s;
+}
+
+Status LoadConfig(const std::string& path, Config* config) {
+  return LoadYamlFile(path, "config",
+                      [&](const std::string& text) { return ParseConfig(text, config); });
+}
+
+}  // namespace argus

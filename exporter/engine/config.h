@@ -1,0 +1,63 @@
+#ifndef ARGUS_CONFIG_H_
+#define ARGUS_CONFIG_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "exporter/engine/check.h"
+#include "exporter/source/source.h"
+#include "exporter/base/status.h"
+
+namespace argus {
+
+// Everything an operator can set, with the defaults of SPEC §3. Holds one
+// instance of every check (in registry order), each carrying its thresholds.
+// Move-only; Clone() makes an independent copy.
+struct Config {
+  Config();
+  Config(Config&&) = default;
+  Config& operator=(Config&&) = default;
+  Config Clone() const;
+
+  std::string database;
+  Millis interval = 60 * kSecond;
+  std::string listen_address = ":27487";
+  // Rejection reasons beyond the most frequent N are published as "other".
+  double top_reasons = 10;
+  SourceQueries sources;
+  // Custom source queries whose id only grows as rows are appended can be
+  // read incrementally too (sources.incremental: true).
+  bool sources_incremental = false;
+  // The Prometheus job that scrapes Argus, for the exporter-health rules.
+  std::string prometheus_job = "argus";
+  // Where docs/runbooks.md is published; each rule links to its section.
+  std::string runbook_base_url = "docs/runbooks.md";
+  std::vector<std::unique_ptr<Check>> checks;
+
+  const Check* FindCheck(std::string_view id) const;
+  // How far back the enabled checks read.
+  Millis Lookback() const;
+};
+
+// Parses YAML text into `config` (which starts from the defaults). Refuses a
+// malformed document, an unknown key, a wrong type, a non-positive duration
+// or a ratio outside [0, 1], with one message naming the key and line.
+Status ParseConfig(const std::string& yaml_text, Config* config);
+
+// The default configuration as a commented YAML document: every key with
+// its default and what it does. ParseConfig reads it back unchanged.
+std::string DefaultConfigYaml();
+
+// Reads and parses a config file; the message names the file.
+Status LoadConfig(const std::string& path, Config* config);
+
+// Reads the file at `path` whole and hands its text to `parse`; a failure
+// names the file (and `kind` when it cannot be read).
+Status LoadYamlFile(const std::string& path, const std::string& kind,
+                    const std::function<Status(const std::string&)>& parse);
+
+}  // namespace argus
+
+#endif  // ARGUS_CONFIG_H_

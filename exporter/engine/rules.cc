@@ -1,0 +1,146 @@
+#include "exporter/engine/rules.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "exporter/engine/config.h"
+
+namespace argus {
+
+std::string PromNumber(double value) {
+  char buf[64];
+  if (value == static_cast<double>(static_cast<long long>(value)) && std::abs(value) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(value));
+    return buf;
+  }
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, value);
+    if (std::strtod(buf, nullptr) == value) break;
+  }
+  return buf;
+}
+
+std::vector<RuleSpec> SpikeRules(const std::string& alert, const std::string& metric,
+                                 double minimum, double windows_per_baseline,
+                                 double warning_factor, double critical_factor,
+                                 const std::string& summary, const std::string& description) {
+  const std::string t = kPromTolerance;
+  const std::string cur = metric + "{window=\"current\"}";
+  const std::string mean = "(" + metric + "{window=\"baseline\"} / " +
+                           PromNumber(windows_per_baseline) + ")";
+  const std::string fires = cur + " >= " + PromNumber(minimum) + " - " + t;
+  auto at_least = [&](double factor) {
+    // A comparison matched ignoring(window) drops the label, so the `and`
+    // must ignore it too.
+    return "max without(window) (" + fires + " and ignoring(window) " + cur +
+           " >= ignoring(window) (" + PromNumber(factor) + " * " + mean + " - " + t + "))";
+  };
+  return {
+      {alert, Severity::kWarning, at_least(warning_factor) + " unless " + at_least(critical_factor),
+       summary, description},
+      {alert, Severity::kCritical, at_least(critical_factor), summary, description},
+  };
+}
+
+std::string RunbookAnchor(const std::string& alert) {
+  std::string anchor;
+  for (char c : alert) anchor += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return anchor;
+}
+
+namespace {
+
+struct HealthRule {
+  const char* alert;
+  Severity severity;
+  std::string expr;
+  const char* for_duration;
+  const char* summary;
+  std::string description;
+};
+
+void EmitRule(YAML::Emitter& out, const std::string& runbook, const std::string& alert,
+              const std::string& expr, const std::string& for_duration, Severity severity,
+              const std::string& category, const std::string& check, const std::string& summary,
+              const std::string& description) {
+  out << YAML::BeginMap;
+  out << YAML::Key << "alert" << YAML::Value << alert;
+  out << YAML::Key << "expr" << YAML::Value << expr;
+  if (!for_duration.empty()) out << YAML::Key << "for" << YAML::Value << for_duration;
+  out << YAML::Key << "labels" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "severity" << YAML::Value << std::string(SeverityName(severity));
+  out << YAML::Key << "category" << YAML::Value << category;
+  out << YAML::Key << "check" << YAML::Value << check;
+  out << YAML::EndMap;
+  out << YAML::Key << "annotations" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "summary" << YAML::Value << summary;
+  out << YAML::Key << "description" << YAML::Value << description;
+  out << YAML::Key << "runbook_url" << YAML::Value << runbook + "#" + RunbookAnchor(alert);
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+}
+
+}  // namespace
+
+std::string RulesYaml(const Config& config) {
+  const std::string job = "job=\"" + config.prometheus_job + "\"";
+  const double stale_after = 3.0 * static_cast<double>(config.interval) / kSecond;
+  const HealthRule health[] = {
+      {"ArgusExporterDown", Severity::kCritical, "up{" + job + "} == 0", "2m",
+       "Argus exporter {{ $labels.instance }} is down",
+       "Prometheus cannot scrape Argus at {{ $labels.instance }}: no detection is running."},
+      {"ArgusDatabaseUnreadable", Severity::kCritical, "argus_up{" + job + "} == 0", "2m",
+       "Argus cannot read the pipeline database",
+       "Argus at {{ $labels.instance }} could not read the pipeline database in its last cycle; "
+       "the detections are blind. /check shows the error."},
+      {"ArgusChecksStale", Severity::kWarning,
+       "time() - argus_last_success_timestamp_seconds{" + job + "} > " + PromNumber(stale_after),
+       "5m", "Argus checks are stale",
+       "The last error-free check cycle of Argus at {{ $labels.instance }} finished "
+       "{{ $value | humanizeDuration }} ago (the interval is " +
+           FormatDuration(config.interval) + ")."},
+      {"ArgusConfigReloadFailed", Severity::kWarning,
+       "argus_config_last_reload_successful{" + job + "} == 0", "10m",
+       "Argus could not reload its configuration",
+       "The last configuration reload of Argus at {{ $labels.instance }} was refused; it still "
+       "runs the previous configuration. The log (level=error) says why."},
+  };
+
+  YAML::Emitter out;
+  out << YAML::Comment(
+      "Generated by `argus_exporter rules` from the configuration; do not edit by hand.\n"
+      "Each detection rule reproduces the exporter's own verdict from the gauges of the\n"
+      "last cycle, so it needs no Prometheus history. Runbooks: docs/runbooks.md.");
+  out << YAML::BeginMap << YAML::Key << "groups" << YAML::Value << YAML::BeginSeq;
+
+  out << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << "argus-detections";
+  out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
+  for (const auto& check : config.checks) {
+    if (!check->enabled) continue;
+    for (const RuleSpec& r : check->Rules()) {
+      EmitRule(out, config.runbook_base_url, r.alert, r.expr, "", r.severity,
+               std::string(check->category()), std::string(check->id()), r.summary,
+               r.description);
+    }
+  }
+  out << YAML::EndSeq << YAML::EndMap;
+
+  out << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << "argus-exporter";
+  out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
+  for (const HealthRule& h : health) {
+    EmitRule(out, config.runbook_base_url, h.alert, h.expr, h.for_duration, h.severity, "exporter",
+             "exporter", h.summary, h.description);
+  }
+  out << YAML::EndSeq << YAML::EndMap;
+
+  out << YAML::EndSeq << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace argus

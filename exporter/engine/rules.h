@@ -1,0 +1,47 @@
+#ifndef ARGUS_RULES_H_
+#define ARGUS_RULES_H_
+
+#include <string>
+#include <vector>
+
+#include "exporter/base/alert.h"
+
+namespace argus {
+
+struct Config;
+
+// One Prometheus alerting rule a check contributes: the generator adds the
+// labels (severity, category, check) and the runbook_url.
+struct RuleSpec {
+  std::string alert;  // mixin style: ArgusStuckLoop
+  Severity severity;
+  std::string expr;   // PromQL over the gauges the check publishes
+  std::string summary;
+  std::string description;
+};
+
+// The threshold tolerance of the checks, as PromQL text.
+inline constexpr const char* kPromTolerance = "1e-09";
+
+// A number as PromQL reads it back exactly ("0.2", "6", "0.017857...").
+std::string PromNumber(double value);
+
+// The warning and critical rules of a spike check (cost, rejections): the
+// gauge `metric` with window="current" is at least `minimum` and at least
+// `factor` times its window="baseline" value per window (the baseline spans
+// `windows_per_baseline` windows), warning below the critical factor.
+std::vector<RuleSpec> SpikeRules(const std::string& alert, const std::string& metric,
+                                 double minimum, double windows_per_baseline,
+                                 double warning_factor, double critical_factor,
+                                 const std::string& summary, const std::string& description);
+
+// The alerting rules for `config`, as the YAML Prometheus loads
+// (`argus_exporter rules`). Disabled checks contribute none.
+std::string RulesYaml(const Config& config);
+
+// The anchor of an alert's section in docs/runbooks.md ("argusstuckloop").
+std::string RunbookAnchor(const std::string& alert);
+
+}  // namespace argus
+
+#endif  // ARGUS_RULES_H_

@@ -1,0 +1,233 @@
+#include "exporter/engine/window_state.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace argus {
+
+namespace {
+
+constexpr int kNew = -2;  // "from" segment of a row just read
+
+}  // namespace
+
+Segments::Segments(std::vector<Millis> offsets) {
+  offsets.push_back(0);
+  std::sort(offsets.begin(), offsets.end());
+  offsets.erase(std::unique(offsets.begin(), offsets.end()), offsets.end());
+  offsets_ = std::move(offsets);
+}
+
+int Segments::Of(Millis at, Millis now) const {
+  if (at > now) return -1;
+  // Segment k holds ages in [d_k, d_{k+1}); past the last offset, size().
+  const Millis age = now - at;
+  return static_cast<int>(std::upper_bound(offsets_.begin(), offsets_.end(), age) -
+                          offsets_.begin()) - 1;
+}
+
+std::pair<int, int> Segments::Range(Millis from, Millis to) const {
+  auto index = [&](Millis d) {
+    return static_cast<int>(std::lower_bound(offsets_.begin(), offsets_.end(), d) - offsets_.begin());
+  };
+  return {index(from), index(to)};
+}
+
+WindowState::WindowState(const StateNeeds& needs)
+    : segments_(needs.AllReviewEdges()), spend_segments_(needs.spend_edges) {
+  for (Millis w : needs.item_windows) {
+    auto& index = item_indexes_[w];
+    if (!index) indexes_.push_back((index = std::make_unique<ItemIndex>(w)).get());
+  }
+  for (Millis w : needs.domain_windows) {
+    auto& index = domain_indexes_[w];
+    if (!index) indexes_.push_back((index = std::make_unique<DomainIndex>(w)).get());
+  }
+  review_edges_.assign(segments_.size() + 1, reviews_.end());
+  cost_edges_.assign(spend_segments_.size() + 1, costs_.end());
+  pipeline_seg_.assign(segments_.size(), 0);
+}
+
+const ItemIndex& WindowState::items(Millis window) const { return *item_indexes_.at(window); }
+
+const DomainIndex& WindowState::domain_rejections(Millis window) const {
+  return *domain_indexes_.at(window);
+}
+
+void WindowState::Grow(uint32_t agent, uint32_t domain) {
+  if (agent < latest_activity_.size() && domain < domain_capacity_) return;
+  domain_capacity_ = std::max<size_t>(domain_capacity_, domain + 1);
+  // [agent][segment]: a window's sum reads one agent's segments in a row.
+  while (agent_seg_.size() <= agent) agent_seg_.emplace_back(segments_.size());
+  while (agent_spend_.size() <= agent) agent_spend_.emplace_back(spend_segments_.size());
+  while (domain_seg_.size() <= domain) domain_seg_.emplace_back(segments_.size());
+  if (latest_activity_.size() <= agent) {
+    latest_activity_.resize(agent + 1);
+    future_activity_.resize(agent + 1);
+  }
+}
+
+template <typename Log, typename Move>
+void WindowState::Insert(const Segments& segments, Log& log,
+                         std::vector<typename Log::iterator>& edges, typename Log::value_type&& e,
+                         Move move) {
+  const int segment = segments.Of(e.at, now_);
+  if (segment >= segments.size()) return;  // older than the longest window
+  auto it = log.insert(std::move(e));
+  for (int k = 0; k <= segments.size(); ++k) {
+    if (it->at > now_ - segments.offset(k) && (edges[k] == log.end() || *it < *edges[k])) {
+      edges[k] = it;
+    }
+  }
+  move(*it, kNew, segment);
+}
+
+template <typename Log, typename Move>
+void WindowState::Advance(const Segments& segments, Log& log,
+                          std::vector<typename Log::iterator>& edges, Millis now, Move move) {
+  for (int k = 0; k <= segments.size(); ++k) {
+    while (edges[k] != log.end() && edges[k]->at <= now - segments.offset(k)) {
+      move(*edges[k], k - 1, k);
+      ++edges[k];
+    }
+  }
+  log.erase(log.begin(), edges[segments.size()]);
+}
+
+void WindowState::AddReview(const ReviewRow& row) {
+  if (segments_.Of(row.reviewed_at, now_) >= segments_.size()) return;  // too old to matter
+  StateReview r;
+  r.at = row.reviewed_at;
+  r.id = row.id;
+  r.agent = agents.Intern(row.agent);
+  r.domain = domains.Intern(row.domain);
+  r.reason = row.approved || row.reason.empty() ? kNoReason : reasons.Intern(row.reason);
+  r.approved = row.approved;
+  r.item = row.item;
+  Grow(r.agent, r.domain);
+  Insert(segments_, reviews_, review_edges_, std::move(r),
+         [this](const StateReview& e, int from, int to) { MoveReview(e, from, to); });
+}
+
+void WindowState::AddCost(const CostRow& row) {
+  if (spend_segments_.Of(row.incurred_at, now_) >= spend_segments_.size()) return;
+  AddCost(agents.Intern(row.agent), row.incurred_at, row.id, row.usd);
+}
+
+void WindowState::AddCost(uint32_t agent, Millis at, int64_t id, double usd) {
+  StateCost c;
+  c.at = at;
+  c.id = id;
+  c.agent = agent;
+  c.nano_usd = std::llround(usd * 1e9);
+  Grow(c.agent, 0);
+  Insert(spend_segments_, costs_, cost_edges_, std::move(c),
+         [this](const StateCost& e, int from, int to) { MoveCost(e, from, to); });
+}
+
+void WindowState::AddActivity(const std::string& agent_name, Millis at) {
+  AddActivity(agents.Intern(agent_name), at);
+}
+
+void WindowState::AddActivity(uint32_t agent, Millis at) {
+  Grow(agent, 0);
+  if (at > now_) {
+    future_activity_[agent].insert(at);
+  } else if (!latest_activity_[agent] || *latest_activity_[agent] < at) {
+    latest_activity_[agent] = at;
+  }
+}
+
+void WindowState::AdvanceTo(Millis now) {
+  Advance(segments_, reviews_, review_edges_, now,
+          [this](const StateReview& e, int from, int to) { MoveReview(e, from, to); });
+  Advance(spend_segments_, costs_, cost_edges_, now,
+          [this](const StateCost& e, int from, int to) { MoveCost(e, from, to); });
+  for (size_t a = 0; a < future_activity_.size(); ++a) {
+    auto& future = future_activity_[a];
+    while (!future.empty() && *future.begin() <= now) {
+      if (!latest_activity_[a] || *latest_activity_[a] < *future.begin()) {
+        latest_activity_[a] = *future.begin();
+      }
+      future.erase(future.begin());
+    }
+  }
+  now_ = now;
+}
+
+void WindowState::MoveReview(const StateReview& r, int from, int to) {
+  const int size = segments_.size();
+  for (auto [segment, sign] : {std::pair{from, -1}, std::pair{to, 1}}) {
+    if (segment < 0 || segment >= size) continue;
+    SegmentCounts& a = agent_seg_[r.agent][segment];
+    SegmentCounts& d = domain_seg_[r.domain][segment];
+    a.reviews += sign;
+    d.reviews += sign;
+    a.approved += r.approved ? sign : 0;
+    d.approved += r.approved ? sign : 0;
+    pipeline_seg_[segment] += sign;
+  }
+  for (ReviewIndex* index : indexes_) {
+    const bool was = segments_.Within(from, index->window());
+    const bool is = segments_.Within(to, index->window());
+    if (was && !is) index->Leave(r);
+    if (is && !was) index->Enter(r);
+  }
+}
+
+void WindowState::MoveCost(const StateCost& c, int from, int to) {
+  const int size = spend_segments_.size();
+  for (auto [segment, sign] : {std::pair{from, -1}, std::pair{to, 1}}) {
+    if (segment < 0 || segment >= size) continue;
+    SpendCounts& a = agent_spend_[c.agent][segment];
+    a.rows += sign;
+    a.nano_usd += sign * c.nano_usd;
+  }
+}
+
+SegmentCounts WindowState::Agent(uint32_t agent, Millis from, Millis to) const {
+  SegmentCounts sum;
+  auto [first, last] = segments_.Range(from, to);
+  if (agent >= agent_seg_.size()) return sum;
+  for (int k = first; k < last; ++k) {
+    const SegmentCounts& c = agent_seg_[agent][k];
+    sum.reviews += c.reviews;
+    sum.approved += c.approved;
+  }
+  return sum;
+}
+
+SpendCounts WindowState::AgentSpend(uint32_t agent, Millis from, Millis to) const {
+  SpendCounts sum;
+  auto [first, last] = spend_segments_.Range(from, to);
+  if (agent >= agent_spend_.size()) return sum;
+  for (int k = first; k < last; ++k) {
+    sum.rows += agent_spend_[agent][k].rows;
+    sum.nano_usd += agent_spend_[agent][k].nano_usd;
+  }
+  return sum;
+}
+
+SegmentCounts WindowState::Domain(uint32_t domain, Millis from, Millis to) const {
+  SegmentCounts sum;
+  auto [first, last] = segments_.Range(from, to);
+  if (domain >= domain_seg_.size()) return sum;
+  for (int k = first; k < last; ++k) {
+    sum.reviews += domain_seg_[domain][k].reviews;
+    sum.approved += domain_seg_[domain][k].approved;
+  }
+  return sum;
+}
+
+int64_t WindowState::PipelineReviews(Millis from, Millis to) const {
+  int64_t sum = 0;
+  auto [first, last] = segments_.Range(from, to);
+  for (int k = first; k < last; ++k) sum += pipeline_seg_[k];
+  return sum;
+}
+
+std::optional<Millis> WindowState::LastActivity(uint32_t agent) const {
+  return agent < latest_activity_.size() ? latest_activity_[agent] : std::nullopt;
+}
+
+}  // namespace argus

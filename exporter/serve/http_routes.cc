@@ -1,0 +1,254 @@
+#include "exporter/serve/http_routes.h"
+
+#include <civetweb.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "exporter/serve/exporter.h"
+
+namespace argus {
+namespace {
+
+constexpr std::string_view kReportPrefix = "/api/failure-report/";
+
+
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+HttpResponse Json(int status, const nlohmann::json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = Dump(body) + "\n";
+  return r;
+}
+
+HttpResponse Text(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = std::move(body);
+  return r;
+}
+
+// Splits and decodes a query string. Fails on a malformed encoding, a
+// repeated or unknown key, or too many keys.
+bool ParseQuery(std::string_view query, const std::set<std::string, std::less<>>& allowed,
+                std::map<std::string, std::string>* out, std::string* error) {
+  size_t count = 0;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    if (++count > kMaxQueryParams) {
+      *error = "too many query parameters";
+      return false;
+    }
+    const size_t eq = pair.find('=');
+    std::string key, value;
+    if (!UrlDecode(pair.substr(0, eq), true, &key) ||
+        (eq != std::string_view::npos && !UrlDecode(pair.substr(eq + 1), true, &value))) {
+      *error = "malformed percent-encoding in the query string";
+      return false;
+    }
+    if (!allowed.count(key)) {
+      std::string names;
+      for (const auto& a : allowed) names += (names.empty() ? "" : ", ") + a;
+      *error = "unknown query parameter '" + ValidUtf8(key.substr(0, 64)) + "'" +
+               (allowed.empty() ? std::string(": this endpoint takes none")
+                                : "; known: " + names);
+      return false;
+    }
+    if (out->count(key)) {
+      *error = "query parameter '" + key + "' given more than once";
+      return false;
+    }
+    (*out)[key] = value;
+  }
+  return true;
+}
+
+std::optional<HttpResponse> CheckName(const std::string& what, const std::string& value) {
+  if (value.size() > kMaxNameBytes) {
+    return ErrorResponse(400, what + " is longer than " + std::to_string(kMaxNameBytes) + " bytes");
+  }
+  if (!IsValidUtf8(value) || value.find('\0') != std::string::npos) {
+    return ErrorResponse(400, what + " is not valid UTF-8 text");
+  }
+  return std::nullopt;
+}
+
+HttpResponse Alerts(Exporter& exporter, std::string_view query) {
+  std::map<std::string, std::string> params;
+  std::string error;
+  if (!ParseQuery(query, {"severity", "category", "agent", "domain", "check"}, &params, &error)) {
+    return ErrorResponse(400, error);
+  }
+  auto get = [&](const char* key) { return params.count(key) ? params[key] : std::string(); };
+  const std::string severity = get("severity"), category = get("category"), check = get("check");
+  const std::string agent = get("agent"), domain = get("domain");
+  if (!severity.empty() && !ParseSeverity(severity)) {
+    return ErrorResponse(400, "unknown severity '" + ValidUtf8(severity.substr(0, 64)) +
+                                  "'; known: critical, warning, info");
+  }
+  if (!category.empty()) {
+    const std::vector<std::string> known = CheckCategories();
+    if (std::find(known.begin(), known.end(), category) == known.end()) {
+      std::string names;
+      for (const std::string& c : known) names += (names.empty() ? "" : ", ") + c;
+      return ErrorResponse(400, "unknown category '" + ValidUtf8(category.substr(0, 64)) +
+                                    "'; known: " + names);
+    }
+  }
+  if (!check.empty() && !exporter.config()->FindCheck(check)) {
+    std::string names;
+    for (const auto& c : exporter.config()->checks) names += (names.empty() ? "" : ", ") + std::string(c->id());
+    return ErrorResponse(400, "unknown check '" + ValidUtf8(check.substr(0, 64)) + "'; known: " + names);
+  }
+  if (auto bad = CheckName("agent", agent)) return *bad;
+  if (auto bad = CheckName("domain", domain)) return *bad;
+
+  nlohmann::json alerts = nlohmann::json::array();
+  auto latest = exporter.Latest();
+  if (latest) {
+    for (const nlohmann::json& a : latest->check_body["alerts"]) {
+      if (!severity.empty() && a["severity"] != severity) continue;
+      if (!category.empty() && a["category"] != category) continue;
+      if (!check.empty() && a["check"] != check) continue;
+      if (!agent.empty() && a["agent"] != agent) continue;
+      if (!domain.empty() && a["domain"] != domain) continue;
+      alerts.push_back(a);
+    }
+  }
+  const size_t total = alerts.size();
+  return Json(200, {{"alerts", std::move(alerts)},
+                    {"total", total},
+                    {"last_check", latest ? nlohmann::json(latest->checked_at) : nlohmann::json()}});
+}
+
+HttpResponse Report(Exporter& exporter, std::string_view raw_agent, std::string_view query) {
+  std::string agent;
+  if (!UrlDecode(raw_agent, false, &agent)) {
+    return ErrorResponse(400, "malformed percent-encoding in the agent name");
+  }
+  if (agent.empty()) return ErrorResponse(400, "agent name missing: /api/failure-report/{agent}");
+  if (auto bad = CheckName("agent name", agent)) return *bad;
+  std::map<std::string, std::string> params;
+  std::string error;
+  if (!ParseQuery(query, {"hours"}, &params, &error)) return ErrorResponse(400, error);
+  int hours = kDefaultReportHours;
+  if (params.count("hours")) {
+    const std::string& text = params["hours"];
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), hours);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+        hours < kMinReportHours || hours > kMaxReportHours) {
+      return ErrorResponse(400, "hours must be a whole number from 1 to 720, not '" +
+                                    ValidUtf8(text.substr(0, 32)) + "'");
+    }
+  }
+  FailureReportResult r = exporter.Report(agent, hours);
+  if (!r.status.ok()) return ErrorResponse(503, r.status.message());
+  return Json(200, r.report);
+}
+
+HttpResponse RunCheckNow(Exporter& exporter, std::string_view query) {
+  std::map<std::string, std::string> params;
+  std::string error;
+  if (!ParseQuery(query, {}, &params, &error)) return ErrorResponse(400, error);
+  auto published = exporter.RunCycle();
+  if (!published->result.database_ok()) {
+    nlohmann::json body = published->check_body;
+    body["error"] = published->result.database_error;
+    return Json(503, body);
+  }
+  return Json(200, published->check_body);
+}
+
+}  // namespace
+
+HttpResponse ErrorResponse(int status, const std::string& message) {
+  return Json(status, {{"error", message}});
+}
+
+bool UrlDecode(std::string_view in, bool form, std::string* out) {
+  out->assign(in.size() + 1, '\0');
+  const int n = mg_url_decode(in.data(), static_cast<int>(in.size()), out->data(),
+                              static_cast<int>(out->size()), form ? 1 : 0);
+  if (n < 0) return false;
+  out->resize(n);
+  // CivetWeb passes a '%' that starts no valid escape through unchanged;
+  // Argus refuses it instead of guessing.
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') continue;
+    if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view path,
+                   std::string_view query, const ReloadFn& reload) {
+  if (path == "/-/reload") {
+    if (method != "POST" && method != "PUT") {
+      HttpResponse r = ErrorResponse(405, "/-/reload takes POST or PUT");
+      r.headers.push_back({"Allow", "POST, PUT"});
+      return r;
+    }
+    if (!reload) {
+      return ErrorResponse(403, "the lifecycle API is not enabled: start Argus with "
+                                "--web.enable-lifecycle, or send it SIGHUP");
+    }
+    if (!query.empty()) return ErrorResponse(400, "/-/reload takes no parameters");
+    Status s = reload();
+    if (!s.ok()) {
+      return ErrorResponse(500, "configuration not reloaded; the previous one stays in force: " +
+                                    ValidUtf8(s.message()));
+    }
+    return Text(200, "Configuration reloaded.\n");
+  }
+  if (method != "GET") {
+    HttpResponse r = ErrorResponse(405, "method " + ValidUtf8(method.substr(0, 16)) +
+                                            " is not allowed; Argus answers GET only");
+    r.headers.push_back({"Allow", "GET"});
+    return r;
+  }
+  if (path == "/metrics") {
+    auto latest = exporter.Latest();
+    if (!latest) return ErrorResponse(503, "no check cycle has completed yet");
+    HttpResponse r;
+    r.shared_body = std::shared_ptr<const std::string>(latest, &latest->metrics_text);
+    r.gzip_body = [latest] { return latest->MetricsGzip(); };
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return r;
+  }
+  if (path == "/check") return RunCheckNow(exporter, query);
+  if (path == "/api/alerts") return Alerts(exporter, query);
+  if (path.substr(0, kReportPrefix.size()) == kReportPrefix) {
+    return Report(exporter, path.substr(kReportPrefix.size()), query);
+  }
+  if (path == "/api/failure-report" || path == "/api/failure-report/") {
+    return ErrorResponse(400, "agent name missing: /api/failure-report/{agent}");
+  }
+  if (path == "/-/healthy") return Text(200, "Argus is Healthy.\n");
+  if (path == "/-/ready") {
+    if (exporter.Latest()) return Text(200, "Argus is Ready.\n");
+    return Text(503, "Argus is not ready: no check cycle has completed yet.\n");
+  }
+  if (path == "/") {
+    HttpResponse r = Text(200, RenderStatusPage(exporter));
+    r.content_type = "text/html; charset=utf-8";
+    return r;
+  }
+  return ErrorResponse(404, "no such path: " + ValidUtf8(path.substr(0, 128)) +
+                                "; see / for what Argus serves");
+}
+
+}  // namespace argus

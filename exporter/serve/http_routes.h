@@ -1,0 +1,64 @@
+#ifndef ARGUS_HTTP_ROUTES_H_
+#define ARGUS_HTTP_ROUTES_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "exporter/base/format.h"
+#include "exporter/base/status.h"
+
+namespace argus {
+
+class Exporter;
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  // A body shared with the published cycle instead of copied (/metrics);
+  // when set, it is sent instead of `body`.
+  std::shared_ptr<const std::string> shared_body;
+  // The same body gzip-compressed, sent instead to a client whose
+  // Accept-Encoding takes gzip (/metrics: Prometheus always asks).
+  std::function<std::shared_ptr<const std::string>()> gzip_body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Re-reads the configuration (POST /-/reload); empty when the lifecycle
+// API is not enabled (--web.enable-lifecycle).
+using ReloadFn = std::function<Status()>;
+
+// What every endpoint answers, independent of the HTTP transport: `method`,
+// the raw (still percent-encoded) `path` and `query` in, a response out.
+// Never throws; bad input gets a 4xx with a JSON {"error": ...} body.
+HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view path,
+                   std::string_view query, const ReloadFn& reload = {});
+
+// A JSON error response.
+HttpResponse ErrorResponse(int status, const std::string& message);
+
+// Limits on what a client may send.
+constexpr size_t kMaxNameBytes = 256;    // agent and domain names
+constexpr size_t kMaxQueryParams = 16;
+
+// The HTML status page: alerts by severity, links to reports and /metrics.
+// Every string is escaped.
+std::string RenderStatusPage(const Exporter& exporter);
+
+// Escapes &, <, >, " and ' for HTML text and attribute values.
+std::string HtmlEscape(std::string_view text);
+
+// Percent-decodes a URL component (no '+' to space), through CivetWeb.
+// Returns false when the encoding is malformed.
+bool UrlDecode(std::string_view in, bool form, std::string* out);
+
+
+}  // namespace argus
+
+#endif  // ARGUS_HTTP_ROUTES_H_

@@ -1,0 +1,162 @@
+#include "exporter/serve/metrics.h"
+
+#include "exporter/base/format.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <set>
+#include <sstream>
+
+#ifndef ARGUS_VERSION
+#define ARGUS_VERSION "unknown"
+#endif
+#ifndef ARGUS_REVISION
+#define ARGUS_REVISION "unknown"
+#endif
+
+namespace argus {
+namespace {
+
+using prometheus::Labels;
+using prometheus::Registry;
+
+prometheus::Family<prometheus::Gauge>& Gauge(Registry& r, const std::string& name,
+                                             const std::string& help) {
+  return prometheus::BuildGauge().Name("argus_" + name).Help(help).Register(r);
+}
+
+prometheus::Family<prometheus::Counter>& Counter(Registry& r, const std::string& name,
+                                                 const std::string& help) {
+  return prometheus::BuildCounter().Name("argus_" + name).Help(help).Register(r);
+}
+
+void AddExporterMetrics(Registry& r, const Config& config, const CycleResult& cycle,
+                        const PipelineTotals& totals, const ExporterStats& stats) {
+  Gauge(r, "up", "1 when the pipeline database could be read in the last cycle.")
+      .Add({})
+      .Set(stats.up ? 1 : 0);
+  Gauge(r, "exporter_build_info", "Argus version and revision; always 1.")
+      .Add({{"version", ARGUS_VERSION}, {"revision", ARGUS_REVISION}})
+      .Set(1);
+  Gauge(r, "last_run_timestamp_seconds", "When the last cycle finished (Unix time).")
+      .Add({})
+      .Set(stats.last_run_seconds);
+  Gauge(r, "last_success_timestamp_seconds",
+        "When the last cycle without any error finished (Unix time).")
+      .Add({})
+      .Set(stats.last_success_seconds);
+  Gauge(r, "evaluation_timestamp_seconds",
+        "The instant the last cycle evaluated the checks as of (the clock, or --now).")
+      .Add({})
+      .Set(static_cast<double>(cycle.now) / kSecond);
+  Gauge(r, "cycle_duration_seconds", "How long the last cycle took.")
+      .Add({})
+      .Set(cycle.duration_seconds);
+  Counter(r, "cycles_total", "Check cycles run since start.").Add({}).Increment(stats.cycles);
+  Counter(r, "database_reloads_total",
+          "Times the database file was found replaced and its totals read again.")
+      .Add({})
+      .Increment(stats.database_reloads);
+  Gauge(r, "config_last_reload_successful",
+        "1 when the last configuration reload was taken (or none was asked for), 0 when it was "
+        "refused and the previous configuration is still in force.")
+      .Add({})
+      .Set(stats.config_reload_ok ? 1 : 0);
+  Gauge(r, "config_last_reload_success_timestamp_seconds",
+        "When the configuration in force was loaded (Unix time).")
+      .Add({})
+      .Set(stats.config_reload_success_seconds);
+  auto& reloads = Counter(r, "config_reloads_total",
+                          "Configuration reloads asked for (SIGHUP or POST /-/reload), by result.");
+  reloads.Add({{"result", "success"}}).Increment(stats.config_reloads_taken);
+  reloads.Add({{"result", "failure"}}).Increment(stats.config_reloads_refused);
+  auto& skipped = Counter(r, "rows_skipped_total",
+                          "Rows passed over because their timestamp or verdict could not be read.");
+  skipped.Add({{"table", "submissions"}}).Increment(totals.skipped.submissions);
+  skipped.Add({{"table", "reviews"}}).Increment(totals.skipped.reviews);
+  skipped.Add({{"table", "costs"}}).Increment(totals.skipped.costs);
+
+  auto& duration = Gauge(r, "check_duration_seconds", "How long each check took in the last cycle.");
+  auto& success = Gauge(r, "check_success", "1 when the check ran in the last cycle, 0 when it failed.");
+  auto& errors = Counter(r, "check_errors_total", "Cycles in which the check could not run.");
+  for (const auto& check : config.checks) {
+    const std::string id(check->id());
+    auto it = stats.check_errors.find(id);
+    errors.Add({{"check", id}}).Increment(it == stats.check_errors.end() ? 0 : it->second);
+  }
+  for (const CheckRun& run : cycle.runs) {
+    duration.Add({{"check", run.check}}).Set(run.duration_seconds);
+    success.Add({{"check", run.check}}).Set(run.error.empty() ? 1 : 0);
+  }
+}
+
+void AddPipelineTotals(Registry& r, const PipelineTotals& t) {
+  auto& submissions = Counter(r, "submissions_total", "Submissions handed in, by agent and domain.");
+  for (const auto& [key, n] : t.submissions) {
+    submissions.Add({{"agent", ValidUtf8(key.first)}, {"domain", ValidUtf8(key.second)}})
+        .Increment(n);
+  }
+  auto& reviews = Counter(r, "reviews_total", "Reviews, by agent, domain and verdict.");
+  for (const auto& [key, n] : t.reviews) {
+    const auto& [agent, domain, verdict] = key;
+    reviews.Add({{"agent", ValidUtf8(agent)}, {"domain", ValidUtf8(domain)}, {"verdict", verdict}})
+        .Increment(n);
+  }
+  auto& rejections = Counter(r, "rejections_total",
+                             "Rejections, by agent, domain and reason (beyond the top reasons: other).");
+  for (const auto& [key, n] : t.rejections) {
+    const auto& [agent, domain, reason] = key;
+    rejections
+        .Add({{"agent", ValidUtf8(agent)}, {"domain", ValidUtf8(domain)}, {"reason", ValidUtf8(reason)}})
+        .Increment(n);
+  }
+  auto& cost = Counter(r, "cost_usd_total", "Spend in US dollars, by agent and model.");
+  for (const auto& [key, usd] : t.cost_usd) {
+    cost.Add({{"agent", ValidUtf8(key.first)},
+              {"model", key.second.empty() ? "unknown" : ValidUtf8(key.second)}})
+        .Increment(usd);
+  }
+}
+
+void AddDetectionGauges(Registry& r, const Config& config, const CycleResult& cycle) {
+  std::map<std::string, prometheus::Family<prometheus::Gauge>*> families;
+  for (const auto& check : config.checks) {
+    for (const GaugeInfo& g : check->Gauges()) families[g.metric] = &Gauge(r, g.metric, g.help);
+  }
+  for (const Sample& s : cycle.samples) {
+    auto it = families.find(s.metric);
+    if (it == families.end()) continue;
+    Labels labels;
+    for (const auto& [name, value] : s.labels) labels[name] = ValidUtf8(value);
+    it->second->Add(labels).Set(s.value);
+  }
+  auto& alerts = Gauge(r, "alerts", "Alerts raised in the last cycle, by check and severity.");
+  for (const auto& check : config.checks) {
+    if (!check->enabled) continue;
+    for (Severity s : {Severity::kInfo, Severity::kWarning, Severity::kCritical}) {
+      alerts.Add({{"check", std::string(check->id())}, {"severity", std::string(SeverityName(s))}});
+    }
+  }
+  for (const Alert& a : cycle.alerts) {
+    alerts.Add({{"check", a.check}, {"severity", std::string(SeverityName(a.severity))}})
+        .Increment();
+  }
+}
+
+}  // namespace
+
+std::string RenderMetrics(const Config& config, const CycleResult& cycle,
+                          const PipelineTotals& totals, const ExporterStats& stats) {
+  Registry registry;
+  AddExporterMetrics(registry, config, cycle, totals, stats);
+  AddPipelineTotals(registry, totals);
+  AddDetectionGauges(registry, config, cycle);
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, registry.Collect());
+  return out.str();
+}
+
+}  // namespace argus

@@ -1,0 +1,34 @@
+#ifndef ARGUS_METRICS_H_
+#define ARGUS_METRICS_H_
+
+#include <map>
+#include <string>
+
+#include "exporter/engine/config.h"
+#include "exporter/engine/engine.h"
+#include "exporter/engine/pipeline_totals.h"
+
+namespace argus {
+
+// What the exporter knows about itself across cycles.
+struct ExporterStats {
+  bool up = false;                            // database readable in the last cycle
+  double last_run_seconds = 0;                // wall clock, Unix seconds
+  double last_success_seconds = 0;            // last cycle without any error
+  std::map<std::string, double> check_errors; // cumulative, per check
+  double cycles = 0;
+  double database_reloads = 0;
+  bool config_reload_ok = true;               // the last reload was taken (or none yet)
+  double config_reload_success_seconds = 0;   // Unix seconds of the last taken (or start)
+  double config_reloads_taken = 0, config_reloads_refused = 0;  // cumulative
+};
+
+// The Prometheus text exposition of one completed cycle, built through
+// prometheus-cpp (a fresh Registry, serialized by TextSerializer). Built
+// once per cycle; every scrape serves the same string.
+std::string RenderMetrics(const Config& config, const CycleResult& cycle,
+                          const PipelineTotals& totals, const ExporterStats& stats);
+
+}  // namespace argus
+
+#endif  // ARGUS_METRICS_H_

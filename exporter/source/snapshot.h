@@ -1,0 +1,78 @@
+#ifndef ARGUS_SNAPSHOT_H_
+#define ARGUS_SNAPSHOT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "exporter/source/source.h"
+#include "exporter/base/status.h"
+
+namespace argus {
+
+// Strings seen in the pipeline, each stored once and named by a dense index.
+class Names {
+ public:
+  uint32_t Intern(const std::string& name);
+  const std::string& operator[](uint32_t index) const { return names_[index]; }
+  size_t size() const { return names_.size(); }
+  std::optional<uint32_t> Find(const std::string& name) const;
+
+ private:
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, uint32_t> index_;
+};
+
+// One review as the checks see it: who, where, what, and the verdict.
+struct ReviewEvent {
+  Millis at;
+  int64_t id;
+  uint32_t agent;
+  uint32_t domain;
+  uint32_t item;
+  uint32_t reason;  // index into Snapshot::reasons; kNoReason when none
+  bool approved;
+};
+
+struct CostEvent {
+  Millis at;
+  uint32_t agent;
+  uint32_t model;
+  double usd;
+};
+
+constexpr uint32_t kNoReason = UINT32_MAX;
+
+// Everything the checks read, as of one evaluation instant: the rows of the
+// last `lookback` (the longest window any enabled check needs), interned.
+// Built once per cycle by LoadSnapshot, then shared read-only by all checks.
+struct Snapshot {
+  Millis now = 0;
+  Millis lookback = 0;
+  Names agents, domains, items, reasons, models;
+  std::vector<ReviewEvent> reviews;  // ordered by (at, id)
+  std::vector<CostEvent> costs;      // ordered by time
+  // Latest submission or cost per agent (indexed like `agents`), or nothing
+  // when the agent only appears through reviews.
+  std::vector<std::optional<Millis>> last_activity;
+  SkippedRows skipped;
+  // Empty when the table was read; otherwise why not. A check that needs a
+  // table that failed reports that error and nothing else.
+  std::string submissions_error, reviews_error, costs_error;
+
+  TimeRange Window(Millis length) const { return {now - length, now}; }
+  // The baseline of a window: the `length` that ends where the window starts.
+  TimeRange Baseline(Millis window, Millis length) const {
+    return {now - window - length, now - window};
+  }
+};
+
+// Reads (now - lookback, now] from `source` into a snapshot. Never fails as
+// a whole: a table that cannot be read leaves its error in the snapshot.
+Snapshot LoadSnapshot(PipelineSource& source, Millis now, Millis lookback);
+
+}  // namespace argus
+
+#endif  // ARGUS_SNAPSHOT_H_

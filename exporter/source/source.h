@@ -1,0 +1,131 @@
+#ifndef ARGUS_SOURCE_H_
+#define ARGUS_SOURCE_H_
+
+#include <cstdint>
+#include <climits>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "exporter/base/status.h"
+#include "exporter/base/timestamp.h"
+
+namespace argus {
+
+// The half-open interval (from, to] of instants a read asks for.
+struct TimeRange {
+  Millis from = 0;  // exclusive
+  Millis to = 0;    // inclusive
+  bool Contains(Millis t) const { return t > from && t <= to; }
+};
+
+struct SubmissionRow {
+  int64_t id = 0;
+  Millis created_at = 0;
+  std::string agent;
+  std::string domain;
+};
+
+// A review joined with the submission it judges.
+struct ReviewRow {
+  int64_t id = 0;
+  Millis reviewed_at = 0;
+  bool approved = false;
+  std::string reason;  // empty when approved or not given
+  std::optional<double> score;
+  std::string note;
+  std::string agent;
+  std::string domain;
+  std::string item;
+};
+
+struct CostRow {
+  int64_t id = 0;
+  Millis incurred_at = 0;
+  std::string agent;
+  std::string model;  // empty when not recorded
+  double usd = 0;
+};
+
+// How many rows reads passed over because their timestamp (or verdict)
+// could not be read.
+struct SkippedRows {
+  int64_t submissions = 0;
+  int64_t reviews = 0;
+  int64_t costs = 0;
+};
+
+// Why each table could not be read ("" when it was).
+struct TableErrors {
+  std::string submissions, reviews, costs;
+  // The first error, or "".
+  const std::string& Any() const {
+    return !reviews.empty() ? reviews : !submissions.empty() ? submissions : costs;
+  }
+};
+
+constexpr Millis kAllTime = INT64_MAX / 4;
+
+// Which rows a read visits: those whose timestamp lies in `range`, whose id
+// is above `after_id`, and (for reviews) of `agent`'s submissions. With a
+// `limit`, at most that many rows in id order (skipped rows included), so
+// that a long read can be cut into short transactions.
+struct ReadRequest {
+  TimeRange range{-kAllTime, kAllTime};
+  int64_t after_id = -1;
+  const std::string* agent = nullptr;
+  int64_t limit = 0;  // 0: no limit
+};
+
+// What a read saw besides the rows it visited.
+struct ReadStats {
+  SkippedRows skipped;  // added to, per table
+  int64_t rows = 0;     // rows returned by the query, skipped ones included
+  int64_t max_id = -1;  // largest id among them
+};
+
+// The SQL each table is read through. The defaults read the reference
+// schema; a pipeline with other names replaces a table by a query returning
+// the same columns (config key `sources:`).
+struct SourceQueries {
+  std::string submissions = "SELECT id, created_at, agent, domain, item FROM submissions";
+  std::string reviews =
+      "SELECT id, submission_id, reviewed_at, verdict, reason, score, note FROM reviews";
+  std::string costs =
+      "SELECT id, incurred_at, agent, model, usd, input_tokens, output_tokens FROM costs";
+  bool operator==(const SourceQueries&) const = default;
+};
+
+// Where the checks read the pipeline from. The only implementation that
+// ships reads SQLite (sqlite_source.h); tests feed rows from memory. Rows
+// are visited in no particular order unless `limit` is set. Not
+// thread-safe: one reader at a time per source.
+class PipelineSource {
+ public:
+  virtual ~PipelineSource() = default;
+
+  virtual Status ReadSubmissions(const ReadRequest& request,
+                                 const std::function<void(const SubmissionRow&)>& visit,
+                                 ReadStats* stats) = 0;
+  virtual Status ReadReviews(const ReadRequest& request,
+                             const std::function<void(const ReviewRow&)>& visit,
+                             ReadStats* stats) = 0;
+  virtual Status ReadCosts(const ReadRequest& request,
+                           const std::function<void(const CostRow&)>& visit,
+                           ReadStats* stats) = 0;
+
+  // The largest id of each table (-1 when empty): an id lower than one
+  // already read means the data was replaced.
+  virtual Status MaxIds(int64_t* submissions, int64_t* reviews, int64_t* costs) = 0;
+
+  // Whether reads may run on several threads at once.
+  virtual bool concurrent_reads() const { return false; }
+
+  // Names the data behind the source; it changes when the database file is
+  // replaced by another, which invalidates anything counted from the old one.
+  virtual std::string Generation() { return ""; }
+};
+
+}  // namespace argus
+
+#endif  // ARGUS_SOURCE_H_

@@ -1,0 +1,494 @@
+#include "exporter/source/sqlite_source.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "exporter/base/format.h"
+
+namespace argus {
+namespace {
+
+// A reader waits this long for a writer to finish a commit before the read
+// counts as failed; it never blocks the writer meanwhile.
+constexpr int kBusyTimeoutMs = 1000;
+// How far a row's timestamp may lag behind the rows before it in id order
+// and still be found by the seek (see SeekFirstId).
+constexpr Millis kSeekSlack = 6 * kHour;
+
+std::optional<Millis> ValueTime(sqlite3_value* v) {
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_INTEGER:
+    case SQLITE_FLOAT:
+      return TimestampFromUnixSeconds(sqlite3_value_double(v));
+    case SQLITE_TEXT: {
+      auto* text = reinterpret_cast<const char*>(sqlite3_value_text(v));
+      return ParseTimestamp(std::string_view(text, sqlite3_value_bytes(v)));
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+// argus_keep(timestamp, from, to): 1 inside (from, to], 0 outside, 2 when the
+// timestamp cannot be read (so the row is visited and counted as skipped).
+// Filtering inside SQLite keeps the join to submissions off rows outside the
+// window.
+void KeepFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto t = ValueTime(argv[0]);
+  if (!t) {
+    sqlite3_result_int(ctx, 2);
+    return;
+  }
+  TimeRange range{sqlite3_value_int64(argv[1]), sqlite3_value_int64(argv[2])};
+  sqlite3_result_int(ctx, range.Contains(*t) ? 1 : 0);
+}
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using Db = std::unique_ptr<sqlite3, DbCloser>;
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+Status DbError(sqlite3* db, const std::string& path, const std::string& what) {
+  return Status::Error("database " + path + ": " + what + ": " +
+                       (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+// Whether `path` is a WAL-mode database (a file format version of 2 in the
+// header: SQLite goes by the read version, byte 19; either is taken here)
+// whose shared-memory file does not exist: no connection has it open.
+bool WalWithoutShm(const std::string& path) {
+  struct stat st;
+  if (::stat((path + "-shm").c_str(), &st) == 0) return false;  // a connection has it open
+  std::ifstream in(path, std::ios::binary);
+  char header[20];
+  if (!in.read(header, sizeof header)) return false;
+  if (std::string_view(header, 16) != std::string_view("SQLite format 3\0", 16)) return false;
+  return header[18] == 2 || header[19] == 2;
+}
+
+// Opens the database read-only. A WAL database that no connection has open
+// (no -shm file) cannot be read by a read-only connection without SQLite
+// creating -wal and -shm files next to it, or failing where it may not: it
+// is opened immutable instead, which reads the main file alone. Whoever
+// opens it next to write creates those files, which changes the connection
+// identity (Lease) and retires the immutable connection.
+Status Open(const std::string& path, Db* out, bool immutable) {
+  sqlite3* raw = nullptr;
+  const int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (immutable ? SQLITE_OPEN_URI : 0);
+  const std::string name = immutable ? "file:" + PercentEncode(path) + "?immutable=1" : path;
+  int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
+  Db db(raw);
+  if (rc != SQLITE_OK) return DbError(raw, path, "cannot open");
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  // query_only refuses any write even if a source query tried one.
+  sqlite3_exec(raw, "PRAGMA query_only = 1", nullptr, nullptr, nullptr);
+  sqlite3_create_function(raw, "argus_keep", 3,
+                          SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+                          nullptr, KeepFunction, nullptr, nullptr);
+  *out = std::move(db);
+  return Status::Ok();
+}
+
+Status Open(const std::string& path, Db* out) { return Open(path, out, WalWithoutShm(path)); }
+
+std::string FileIdentity(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return "";
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+
+}  // namespace
+
+// A read-only connection with the identity of the file it opened and the
+// statements prepared on it (prepared once, reused by every later read).
+struct Connection {
+  Db db;
+  std::string identity;
+  std::map<std::string, Stmt> statements;  // declared after db: finalized first
+};
+
+// Idle connections.
+struct SqliteSource::Pool {
+  std::mutex mu;
+  std::vector<std::unique_ptr<Connection>> idle;
+};
+
+namespace {
+
+Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stmt* out) {
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &raw, &tail);
+  Stmt stmt(raw);
+  if (rc != SQLITE_OK) return DbError(db, path, "cannot prepare query");
+  if (!stmt) return Status::Error("database " + path + ": empty query");
+  if (!sqlite3_stmt_readonly(raw)) {
+    return Status::Error("database " + path + ": a source query must only read");
+  }
+  *out = std::move(stmt);
+  return Status::Ok();
+}
+
+// A connection taken from the pool for one read; given back unless the read
+// failed.
+class Lease {
+ public:
+  Lease(SqliteSource::Pool* pool, const std::string& path) : pool_(pool), path_(path) {}
+  ~Lease() {
+    if (!conn_ || failed_) return;
+    std::lock_guard lock(pool_->mu);
+    if (pool_->idle.size() < 4) pool_->idle.push_back(std::move(conn_));
+  }
+  Status Acquire() {
+    // The file, and whether it is read immutable (see Open).
+    const bool immutable = WalWithoutShm(path_);
+    std::string identity = FileIdentity(path_);
+    if (!identity.empty() && immutable) identity += ":immutable";
+    {
+      std::lock_guard lock(pool_->mu);
+      while (!pool_->idle.empty()) {
+        std::unique_ptr<Connection> conn = std::move(pool_->idle.back());
+        pool_->idle.pop_back();
+        if (conn->identity == identity && !identity.empty()) {
+          conn_ = std::move(conn);
+          return Status::Ok();
+        }
+      }
+    }
+    conn_ = std::make_unique<Connection>();
+    conn_->identity = identity;
+    return Open(path_, &conn_->db, immutable);
+  }
+  sqlite3* get() const { return conn_->db.get(); }
+  void Fail() { failed_ = true; }
+
+  // The statement for `sql` on this connection, prepared on first use and
+  // reset (bindings cleared) when `*out` goes out of scope.
+  struct Reset {
+    void operator()(sqlite3_stmt* s) const {
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+    }
+  };
+  using Borrowed = std::unique_ptr<sqlite3_stmt, Reset>;
+  Status Statement(const std::string& sql, Borrowed* out) {
+    auto it = conn_->statements.find(sql);
+    if (it == conn_->statements.end()) {
+      Stmt stmt;
+      if (Status s = Prepare(get(), path_, sql, &stmt); !s.ok()) return s;
+      if (conn_->statements.size() >= 32) conn_->statements.clear();
+      it = conn_->statements.emplace(sql, std::move(stmt)).first;
+    }
+    out->reset(it->second.get());
+    return Status::Ok();
+  }
+
+ private:
+  SqliteSource::Pool* pool_;
+  const std::string& path_;
+  std::unique_ptr<Connection> conn_;
+  bool failed_ = false;
+};
+
+std::string ColumnText(sqlite3_stmt* s, int col) {
+  auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
+  return text ? std::string(text, sqlite3_column_bytes(s, col)) : std::string();
+}
+
+std::optional<Millis> ColumnTime(sqlite3_stmt* s, int col) {
+  return ValueTime(sqlite3_column_value(s, col));
+}
+
+// Opens the database, prepares `sql`, binds the range (and `agent` as ?3),
+// and calls `row` for each result row. A source query is wrapped as a
+// subquery, so it can only ever be one SELECT.
+// The first id worth reading in `table`, whose rows carry their time in
+// `column`: ids of an append-only log grow with time, so a binary search over
+// the primary key finds where (range.from - kSeekSlack) begins in about 20
+// index probes instead of a scan of the whole history. Rows may be out of
+// order by up to kSeekSlack. Returns 0 (read everything) when a probe meets
+// a timestamp it cannot read.
+int64_t SeekFirstId(sqlite3* db, const char* table, const char* column, Millis from) {
+  const std::string sql = std::string("SELECT id, ") + column + " FROM " + table +
+                          " WHERE id >= ?1 ORDER BY id LIMIT 1";
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) return 0;
+  Stmt stmt(raw);
+  // The row at or after `id`: its id and time, or nothing past the end.
+  auto probe = [&](int64_t id, int64_t* found, std::optional<Millis>* at) {
+    sqlite3_reset(raw);
+    sqlite3_bind_int64(raw, 1, id);
+    if (sqlite3_step(raw) != SQLITE_ROW) return false;
+    *found = sqlite3_column_int64(raw, 0);
+    *at = ColumnTime(raw, 1);
+    return true;
+  };
+  const Millis target = from - kSeekSlack;
+  int64_t lo = 0, hi = INT64_MAX / 2;  // the answer lies in (lo, hi]
+  if (sqlite3_prepare_v2(db, (std::string("SELECT max(id) FROM ") + table).c_str(), -1, &raw,
+                         nullptr) == SQLITE_OK) {
+    Stmt max_stmt(raw);
+    if (sqlite3_step(raw) == SQLITE_ROW) hi = sqlite3_column_int64(raw, 0) + 1;
+  }
+  raw = stmt.get();
+  while (hi - lo > 1) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    int64_t found;
+    std::optional<Millis> at;
+    if (!probe(mid, &found, &at)) {
+      hi = mid;
+      continue;
+    }
+    if (!at) return 0;
+    if (*at > target) {
+      hi = mid;
+    } else {
+      lo = found;
+    }
+  }
+  return lo;
+}
+
+const std::string kBegin = "BEGIN", kCommit = "COMMIT";
+
+// Opens the database and runs `sql` for `request`: ?1 and ?2 bind the time
+// range, ?3 the agent, ?4 the id rows must exceed, ?5 the limit. With a
+// `seek_table` and a bounded range, reading starts where SeekFirstId says.
+// Calls `row` for each result row; column 0 must be the row's id.
+template <typename RowFn>
+Status Run(SqliteSource::Pool* pool, const std::string& path, std::string sql, const char* id_column,
+           const ReadRequest& request, ReadStats* stats, RowFn row,
+           const char* seek_table, const char* seek_column) {
+  // Where the primary-key seek applies, the rows read are those of the
+  // window already: the time filter moves out of SQL into the visitor, so
+  // each timestamp is parsed once.
+  const bool seek = seek_table && request.range.from > -kAllTime;
+  if (seek) {
+    const std::string keep = "argus_keep(";
+    const size_t at = sql.find(keep);
+    const size_t end = sql.find("!= 0 AND", at);
+    sql.replace(at, end + 8 - at, "");
+  }
+  if (request.agent) sql += " AND s.agent = ?3";
+  if (request.limit > 0) {
+    sql += " ORDER BY ";
+    sql += id_column;
+    sql += " LIMIT ?5";
+  }
+  Lease db(pool, path);
+  if (Status s = db.Acquire(); !s.ok()) return s;
+  Lease::Borrowed stmt, begin, commit;
+  const std::pair<const std::string*, Lease::Borrowed*> statements[] = {
+      {&sql, &stmt}, {&kBegin, &begin}, {&kCommit, &commit}};
+  for (auto [text, out] : statements) {
+    if (Status s = db.Statement(*text, out); !s.ok()) {
+      db.Fail();
+      return s;
+    }
+  }
+  // Seeking and reading share one read transaction, so the file cannot
+  // change between them.
+  sqlite3_step(begin.get());
+  int64_t after = request.after_id;
+  // Seek only on a first read: a read after an id starts there already.
+  if (seek && request.after_id < 0) {
+    after = std::max(after, SeekFirstId(db.get(), seek_table, seek_column, request.range.from) - 1);
+  }
+  sqlite3_bind_int64(stmt.get(), 1, request.range.from);
+  sqlite3_bind_int64(stmt.get(), 2, request.range.to);
+  if (request.agent) {
+    sqlite3_bind_text(stmt.get(), 3, request.agent->data(),
+                      static_cast<int>(request.agent->size()), SQLITE_TRANSIENT);
+  }
+  sqlite3_bind_int64(stmt.get(), 4, after);
+  if (request.limit > 0) sqlite3_bind_int64(stmt.get(), 5, request.limit);
+  int rc;
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+    ++stats->rows;
+    stats->max_id = std::max<int64_t>(stats->max_id, sqlite3_column_int64(stmt.get(), 0));
+    row(stmt.get());
+  }
+  if (rc != SQLITE_DONE) {
+    Status error = DbError(db.get(), path, "read failed");
+    stmt.reset();
+    sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    db.Fail();
+    return error;
+  }
+  stmt.reset();
+  sqlite3_step(commit.get());
+  return Status::Ok();
+}
+
+// The table to seek in, when `query` is the reference schema's own (a
+// custom source query may not be ordered by time at all: it is scanned).
+const char* Seekable(const std::string& query, const std::string& reference,
+                     const char* table) {
+  return query == reference ? table : nullptr;
+}
+
+std::string Wrap(const std::string& query) {
+  // A trailing semicolon is common in hand-written queries; the subquery
+  // cannot hold one.
+  std::string q = query;
+  while (!q.empty() && (q.back() == ';' || q.back() == ' ' || q.back() == '\n' ||
+                        q.back() == '\t' || q.back() == '\r')) {
+    q.pop_back();
+  }
+  return "(" + q + "\n)";
+}
+
+}  // namespace
+
+SqliteSource::SqliteSource(std::string path, SourceQueries queries)
+    : path_(std::move(path)), queries_(std::move(queries)), pool_(std::make_shared<Pool>()) {}
+
+SqliteSource::~SqliteSource() = default;
+
+Status SqliteSource::MaxIds(int64_t* submissions, int64_t* reviews, int64_t* costs) {
+  Lease db(pool_.get(), path_);
+  if (Status s = db.Acquire(); !s.ok()) return s;
+  const std::string sql = "SELECT (SELECT max(id) FROM " + Wrap(queries_.submissions) +
+                          "), (SELECT max(id) FROM " + Wrap(queries_.reviews) +
+                          "), (SELECT max(id) FROM " + Wrap(queries_.costs) + ")";
+  Lease::Borrowed stmt;
+  if (Status s = db.Statement(sql, &stmt); !s.ok()) {
+    db.Fail();
+    return s;
+  }
+  if (sqlite3_step(stmt.get()) != SQLITE_ROW) {
+    db.Fail();
+    return DbError(db.get(), path_, "read failed");
+  }
+  int64_t* out[] = {submissions, reviews, costs};
+  for (int i = 0; i < 3; ++i) {
+    *out[i] = sqlite3_column_type(stmt.get(), i) == SQLITE_NULL ? -1
+                                                                : sqlite3_column_int64(stmt.get(), i);
+  }
+  return Status::Ok();
+}
+
+std::string SqliteSource::Generation() { return FileIdentity(path_); }
+
+Status SqliteSource::Validate() {
+  Db db;
+  if (Status s = Open(path_, &db); !s.ok()) return s;
+  const std::pair<const char*, std::string> checks[] = {
+      {"submissions", "SELECT id, created_at, agent, domain, item FROM " +
+                          Wrap(queries_.submissions) + " LIMIT 0"},
+      {"reviews", "SELECT id, submission_id, reviewed_at, verdict, reason, score, note FROM " +
+                      Wrap(queries_.reviews) + " LIMIT 0"},
+      {"costs", "SELECT id, incurred_at, agent, model, usd FROM " + Wrap(queries_.costs) +
+                    " LIMIT 0"},
+  };
+  for (const auto& [table, sql] : checks) {
+    Stmt stmt;
+    if (Status s = Prepare(db.get(), path_, sql, &stmt); !s.ok()) {
+      return Status::Error(s.message() + " (source '" + table + "')");
+    }
+    if (sqlite3_step(stmt.get()) != SQLITE_DONE) {
+      return DbError(db.get(), path_, std::string("source '") + table + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+Status SqliteSource::ReadSubmissions(const ReadRequest& request,
+                                     const std::function<void(const SubmissionRow&)>& visit,
+                                     ReadStats* stats) {
+  const std::string sql = "SELECT s.id, s.created_at, s.agent, s.domain FROM " +
+                          Wrap(queries_.submissions) +
+                          " AS s WHERE argus_keep(s.created_at, ?1, ?2) != 0 AND s.id > ?4";
+  SubmissionRow r;
+  return Run(
+      pool_.get(), path_, sql, "s.id", request, stats,
+      [&](sqlite3_stmt* s) {
+        auto t = ColumnTime(s, 1);
+        if (t && !request.range.Contains(*t)) return;
+        if (!t) {
+          ++stats->skipped.submissions;
+          return;
+        }
+        r.id = sqlite3_column_int64(s, 0);
+        r.created_at = *t;
+        r.agent = ColumnText(s, 2);
+        r.domain = ColumnText(s, 3);
+        visit(r);
+      },
+      Seekable(queries_.submissions, SourceQueries().submissions, "submissions"), "created_at");
+}
+
+Status SqliteSource::ReadReviews(const ReadRequest& request,
+                                 const std::function<void(const ReviewRow&)>& visit,
+                                 ReadStats* stats) {
+  const std::string sql =
+      "SELECT r.id, r.reviewed_at, r.verdict, r.reason, r.score, r.note, s.agent, s.domain, "
+      "s.item FROM " +
+      Wrap(queries_.reviews) + " AS r JOIN " + Wrap(queries_.submissions) +
+      " AS s ON s.id = r.submission_id WHERE argus_keep(r.reviewed_at, ?1, ?2) != 0 AND "
+      "r.id > ?4";
+  ReviewRow r;
+  return Run(
+      pool_.get(), path_, sql, "r.id", request, stats,
+      [&](sqlite3_stmt* s) {
+        auto t = ColumnTime(s, 1);
+        if (t && !request.range.Contains(*t)) return;
+        std::string verdict = ColumnText(s, 2);
+        if (!t || (verdict != "approved" && verdict != "rejected")) {
+          ++stats->skipped.reviews;
+          return;
+        }
+        r.id = sqlite3_column_int64(s, 0);
+        r.reviewed_at = *t;
+        r.approved = verdict == "approved";
+        r.reason = ColumnText(s, 3);
+        r.score.reset();
+        if (sqlite3_column_type(s, 4) != SQLITE_NULL) r.score = sqlite3_column_double(s, 4);
+        r.note = ColumnText(s, 5);
+        r.agent = ColumnText(s, 6);
+        r.domain = ColumnText(s, 7);
+        r.item = ColumnText(s, 8);
+        visit(r);
+      },
+      Seekable(queries_.reviews, SourceQueries().reviews, "reviews"), "reviewed_at");
+}
+
+Status SqliteSource::ReadCosts(const ReadRequest& request,
+                               const std::function<void(const CostRow&)>& visit,
+                               ReadStats* stats) {
+  const std::string sql = "SELECT c.id, c.incurred_at, c.agent, c.model, c.usd FROM " +
+                          Wrap(queries_.costs) +
+                          " AS c WHERE argus_keep(c.incurred_at, ?1, ?2) != 0 AND c.id > ?4";
+  CostRow r;
+  return Run(
+      pool_.get(), path_, sql, "c.id", request, stats,
+      [&](sqlite3_stmt* s) {
+        auto t = ColumnTime(s, 1);
+        if (t && !request.range.Contains(*t)) return;
+        if (!t) {
+          ++stats->skipped.costs;
+          return;
+        }
+        r.id = sqlite3_column_int64(s, 0);
+        r.incurred_at = *t;
+        r.agent = ColumnText(s, 2);
+        r.model = ColumnText(s, 3);
+        r.usd = sqlite3_column_double(s, 4);
+        visit(r);
+      },
+      Seekable(queries_.costs, SourceQueries().costs, "costs"), "incurred_at");
+}
+
+}  // namespace argus

@@ -1,0 +1,54 @@
+#ifndef ARGUS_SQLITE_SOURCE_H_
+#define ARGUS_SQLITE_SOURCE_H_
+
+#include <memory>
+#include <string>
+
+#include "exporter/source/source.h"
+
+namespace argus {
+
+// Reads the pipeline's SQLite database, strictly read-only: connections
+// open the file with SQLITE_OPEN_READONLY and PRAGMA query_only, and every
+// read is one short transaction, so no lock outlives a read. Idle
+// connections are kept for the next read, and dropped when the file at the
+// path is another one (replaced) or a read failed, so a repaired file is
+// picked up by the next read. Thread-safe: each read takes a connection of
+// its own.
+class SqliteSource : public PipelineSource {
+ public:
+  SqliteSource(std::string path, SourceQueries queries);
+  ~SqliteSource() override;
+
+  Status ReadSubmissions(const ReadRequest& request,
+                         const std::function<void(const SubmissionRow&)>& visit,
+                         ReadStats* stats) override;
+  Status ReadReviews(const ReadRequest& request,
+                     const std::function<void(const ReviewRow&)>& visit,
+                     ReadStats* stats) override;
+  Status ReadCosts(const ReadRequest& request, const std::function<void(const CostRow&)>& visit,
+                   ReadStats* stats) override;
+
+  Status MaxIds(int64_t* submissions, int64_t* reviews, int64_t* costs) override;
+  // Every read has a connection of its own.
+  bool concurrent_reads() const override { return true; }
+  // The file's device and inode, or "" when it cannot be seen.
+  std::string Generation() override;
+
+  // Opens the database and prepares every source query once, so that a
+  // misspelt table or column is reported before the first cycle.
+  Status Validate();
+
+  const std::string& path() const { return path_; }
+
+  struct Pool;  // idle connections (sqlite_source.cc)
+
+ private:
+  std::string path_;
+  SourceQueries queries_;
+  std::shared_ptr<Pool> pool_;
+};
+
+}  // namespace argus
+
+#endif  // ARGUS_SQLITE_SOURCE_H_

@@ -1,0 +1,59 @@
+#include "testing/test_pipeline.h"
+
+#include <gtest/gtest.h>
+
+namespace argus::testing {
+
+void TestPipeline::Review(const std::string& agent, const std::string& domain, Millis age,
+                          bool approved, const std::string& reason, const std::string& item) {
+  const std::string key = item.empty() ? "item-" + std::to_string(next_item_++) : item;
+  const int64_t id = source_.AddSubmission(Ago(age + kMinute), agent, domain, key);
+  source_.AddReview(id, Ago(age), approved ? "approved" : "rejected", approved ? "" : reason,
+                    approved ? "" : "note for " + key);
+}
+
+void TestPipeline::Reviews(const std::string& agent, const std::string& domain, int count,
+                           Millis age_from, Millis age_to, bool approved,
+                           const std::string& reason) {
+  const Millis span = age_from - age_to;
+  for (int i = 0; i < count; ++i) {
+    // Ages in [age_to + step/2 ...) so none falls on a window edge.
+    const Millis age = age_to + span * (2 * i + 1) / (2 * count);
+    Review(agent, domain, age, approved, reason);
+  }
+}
+
+void TestPipeline::Activity(const std::string& agent, Millis age) {
+  source_.AddSubmission(Ago(age), agent, "health", "act-" + std::to_string(next_item_++));
+}
+
+void TestPipeline::Cost(const std::string& agent, Millis age, double usd) {
+  source_.AddCost(Ago(age), agent, "claude-sonnet", usd);
+}
+
+CycleResult TestPipeline::Run(const Config& config) { return RunChecks(config, source_, kNow); }
+
+std::vector<Alert> TestPipeline::AlertsOf(const std::string& check, const Config& config) {
+  std::vector<Alert> out;
+  for (Alert& a : Run(config).alerts) {
+    if (a.check == check) out.push_back(std::move(a));
+  }
+  return out;
+}
+
+Config With(const std::string& yaml) {
+  Config config;
+  Status s = ParseConfig(yaml, &config);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return config;
+}
+
+double SampleValue(const CycleResult& r, const std::string& metric,
+                   const std::vector<std::pair<std::string, std::string>>& labels) {
+  for (const Sample& s : r.samples) {
+    if (s.metric == metric && s.labels == labels) return s.value;
+  }
+  return -1;
+}
+
+}  // namespace argus::testing
