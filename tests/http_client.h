@@ -2,6 +2,7 @@
 #define ARGUS_TESTS_HTTP_CLIENT_H_
 
 #include <string>
+#include <vector>
 
 namespace argus::testing {
 
@@ -22,6 +23,12 @@ HttpReply Get(int port, const std::string& target, const std::string& method = "
 // GET over HTTP/1.0, so that servers that would otherwise chunk a long
 // reply (Prometheus, Alertmanager) send it plain.
 HttpReply Get10(int port, const std::string& target);
+
+// Sends each request of `raw_requests` in turn on one keep-alive
+// connection, reading each reply whole by its Content-Length before the
+// next; a reply that cannot be read ends the list early.
+std::vector<HttpReply> SendKeepAlive(int port, const std::vector<std::string>& raw_requests,
+                                     int timeout_ms = 15000);
 
 // Percent-encodes a query-string value.
 std::string UrlEncode(const std::string& text);
