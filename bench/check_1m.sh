@@ -16,10 +16,17 @@ fi
 echo "reviews: $(sqlite3 "$db" 'SELECT count(*) FROM reviews')," \
      "submissions: $(sqlite3 "$db" 'SELECT count(*) FROM submissions')," \
      "costs: $(sqlite3 "$db" 'SELECT count(*) FROM costs')"
+walls=()
 for i in $(seq "$runs"); do
   # Drop the file from the page cache when allowed, so the first run is cold.
   if [ "$i" -eq 1 ] && [ -w /proc/sys/vm/drop_caches ]; then sync; echo 1 > /proc/sys/vm/drop_caches; fi
-  /usr/bin/time -f "run $i: %e s wall, %M KB peak RSS" "$bin" check --db "$db" --now "$now" --format text >/dev/null 2>/tmp/argus-bench-$$ || true
-  tail -1 /tmp/argus-bench-$$
+  start=$(date +%s%N)
+  /usr/bin/time -f "%M" -o /tmp/argus-bench-$$ "$bin" check --db "$db" --now "$now" --format text >/dev/null || true
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  walls+=("$ms")
+  echo "run $i: $ms ms wall, $(tail -1 /tmp/argus-bench-$$) KB peak RSS"
 done
 rm -f /tmp/argus-bench-$$
+# The runs after the first (page cache warm): fastest and median.
+printf '%s\n' "${walls[@]:1}" | sort -n |
+  awk '{a[NR]=$1} END {if (NR) print "runs 2-" NR+1 ": fastest " a[1] " ms, median " a[int((NR+1)/2)] " ms"}'

@@ -81,18 +81,27 @@ std::optional<Millis> ParseUnixSecondsText(std::string_view s) {
   return TimestampFromUnixSeconds(seconds);
 }
 
+// Two digits at s[at], or -1.
+int TwoDigits(std::string_view s, size_t at) {
+  const unsigned a = static_cast<unsigned char>(s[at]) - '0';
+  const unsigned b = static_cast<unsigned char>(s[at + 1]) - '0';
+  return a < 10 && b < 10 ? int(a * 10 + b) : -1;
+}
+
 std::optional<Millis> ParseIso(std::string_view s) {
-  Cursor c{s};
-  int year, month, day, hour, minute, second;
-  if (!c.Digits(4, &year) || !c.Consume('-') || !c.Digits(2, &month) ||
-      !c.Consume('-') || !c.Digits(2, &day)) {
+  // "YYYY-MM-DD?HH:MM:SS" at fixed places (this runs once per row read).
+  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' ||
+      (s[10] != 'T' && s[10] != ' ' && s[10] != 't')) {
     return std::nullopt;
   }
-  if (!c.Consume('T') && !c.Consume(' ') && !c.Consume('t')) return std::nullopt;
-  if (!c.Digits(2, &hour) || !c.Consume(':') || !c.Digits(2, &minute) ||
-      !c.Consume(':') || !c.Digits(2, &second)) {
+  const int century = TwoDigits(s, 0), year2 = TwoDigits(s, 2), month = TwoDigits(s, 5),
+            day = TwoDigits(s, 8), hour = TwoDigits(s, 11), minute = TwoDigits(s, 14),
+            second = TwoDigits(s, 17);
+  if (century < 0 || year2 < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) {
     return std::nullopt;
   }
+  const int year = century * 100 + year2;
+  Cursor c{s, 19};
   Millis millis = 0;
   if (c.Consume('.')) {
     int scale = 100, count = 0;

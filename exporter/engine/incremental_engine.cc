@@ -46,8 +46,10 @@ void IncrementalEngine::StateSink::Submission(const SubmissionRow& row) {
 void IncrementalEngine::StateSink::Review(const ReviewRow& row) { engine_.state_->AddReview(row); }
 
 void IncrementalEngine::StateSink::Cost(const CostRow& row) {
-  engine_.state_->AddCost(row);
-  engine_.state_->AddActivity(row.agent, row.incurred_at);
+  WindowState& state = *engine_.state_;
+  const uint32_t agent = state.agents.Intern(row.agent);
+  state.AddCost(agent, row.incurred_at, row.id, row.usd);
+  state.AddActivity(agent, row.incurred_at);
 }
 
 void IncrementalEngine::StateSink::Skipped(const SkippedRows& rows) {

@@ -115,6 +115,7 @@ void WindowState::AddCost(const CostRow& row) {
 }
 
 void WindowState::AddCost(uint32_t agent, Millis at, int64_t id, double usd) {
+  if (spend_segments_.Of(at, now_) >= spend_segments_.size()) return;  // too old to matter
   StateCost c;
   c.at = at;
   c.id = id;

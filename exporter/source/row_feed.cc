@@ -1,6 +1,11 @@
 #include "exporter/source/row_feed.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 namespace argus {
 
@@ -28,38 +33,170 @@ void RowFeed::SetError(TableErrors* errors, Table table, const Status& s) const 
   if (e.empty()) e = s.message();
 }
 
-Status RowFeed::ReadTable(Table table, Millis since, int64_t* cursor, int64_t up_to,
-                          const std::vector<RowSink*>& sinks) {
+Status RowFeed::ReadTable(Table table, Millis since, int64_t* cursor, int64_t up_to, RowSink& to) {
   const int64_t limit = incremental_ ? batch_rows_ : 0;
   while (true) {
     ReadRequest request;
     request.range = {since, kAllTime};
     request.after_id = incremental_ ? *cursor : -1;
     request.limit = limit;
+    request.notes = false;
     ReadStats stats;
     auto wanted = [&](int64_t id) { return up_to < 0 || id <= up_to; };
     Status s;
     switch (table) {
       case kSubmissionsTable:
         s = source_.ReadSubmissions(request, [&](const SubmissionRow& r) {
-          if (wanted(r.id)) for (RowSink* sink : sinks) sink->Submission(r);
+          if (wanted(r.id)) to.Submission(r);
         }, &stats);
         break;
       case kReviewsTable:
         s = source_.ReadReviews(request, [&](const ReviewRow& r) {
-          if (wanted(r.id)) for (RowSink* sink : sinks) sink->Review(r);
+          if (wanted(r.id)) to.Review(r);
         }, &stats);
         break;
       case kCostsTable:
         s = source_.ReadCosts(request, [&](const CostRow& r) {
-          if (wanted(r.id)) for (RowSink* sink : sinks) sink->Cost(r);
+          if (wanted(r.id)) to.Cost(r);
         }, &stats);
         break;
     }
     if (!s.ok()) return s;
-    for (RowSink* sink : sinks) sink->Skipped(stats.skipped);
+    to.Skipped(stats.skipped);
     if (stats.max_id > *cursor) *cursor = stats.max_id;
     if (limit == 0 || stats.rows < limit || (up_to >= 0 && *cursor >= up_to)) return Status::Ok();
+  }
+}
+
+namespace {
+
+// Hands every row to each of several sinks.
+class Fanout : public RowSink {
+ public:
+  explicit Fanout(std::vector<RowSink*> sinks) : sinks_(std::move(sinks)) {}
+  Millis Since(Millis) const override { return -kAllTime; }
+  void Submission(const SubmissionRow& r) override {
+    for (RowSink* s : sinks_) s->Submission(r);
+  }
+  void Review(const ReviewRow& r) override {
+    for (RowSink* s : sinks_) s->Review(r);
+  }
+  void Cost(const CostRow& r) override {
+    for (RowSink* s : sinks_) s->Cost(r);
+  }
+  void Skipped(const SkippedRows& rows) override {
+    for (RowSink* s : sinks_) s->Skipped(rows);
+  }
+  void Restart() override {}
+
+ private:
+  std::vector<RowSink*> sinks_;
+};
+
+// Rows on their way from a reading thread to the delivering one.
+struct Chunk {
+  std::vector<SubmissionRow> submissions;
+  std::vector<ReviewRow> reviews;
+  std::vector<CostRow> costs;
+  SkippedRows skipped;
+  size_t size() const { return submissions.size() + reviews.size() + costs.size(); }
+};
+
+// A bounded queue of chunks: readers wait while it is full, so the rows in
+// flight never exceed kChunks × kChunkRows whatever a read returns.
+class ChunkQueue {
+ public:
+  static constexpr size_t kChunks = 8, kChunkRows = 1024;
+  explicit ChunkQueue(int producers) : producers_(producers) {}
+
+  void Push(Chunk&& chunk) {
+    std::unique_lock lock(mu_);
+    not_full_.wait(lock, [&] { return chunks_.size() < kChunks; });
+    chunks_.push_back(std::move(chunk));
+    not_empty_.notify_one();
+  }
+  void Done() {
+    std::lock_guard lock(mu_);
+    --producers_;
+    not_empty_.notify_one();
+  }
+  // The next chunk, or nothing once every reader is done and all is taken.
+  std::optional<Chunk> Pop() {
+    std::unique_lock lock(mu_);
+    not_empty_.wait(lock, [&] { return !chunks_.empty() || producers_ == 0; });
+    if (chunks_.empty()) return std::nullopt;
+    Chunk chunk = std::move(chunks_.front());
+    chunks_.pop_front();
+    not_full_.notify_one();
+    return chunk;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable not_full_, not_empty_;
+  std::deque<Chunk> chunks_;
+  int producers_;
+};
+
+// A reading thread's sink: collects rows into chunks for the queue.
+class ChunkWriter : public RowSink {
+ public:
+  explicit ChunkWriter(ChunkQueue& queue) : queue_(queue) {}
+  ~ChunkWriter() override { Flush(); }
+  Millis Since(Millis) const override { return -kAllTime; }
+  void Submission(const SubmissionRow& r) override { Add(chunk_.submissions, r); }
+  void Review(const ReviewRow& r) override { Add(chunk_.reviews, r); }
+  void Cost(const CostRow& r) override { Add(chunk_.costs, r); }
+  void Skipped(const SkippedRows& rows) override {
+    chunk_.skipped.submissions += rows.submissions;
+    chunk_.skipped.reviews += rows.reviews;
+    chunk_.skipped.costs += rows.costs;
+  }
+  void Restart() override {}
+  void Flush() {
+    if (chunk_.size() > 0 || chunk_.skipped.submissions || chunk_.skipped.reviews || chunk_.skipped.costs) {
+      queue_.Push(std::move(chunk_));
+    }
+    chunk_ = Chunk();
+  }
+
+ private:
+  template <typename Row>
+  void Add(std::vector<Row>& rows, const Row& r) {
+    if (rows.empty()) rows.reserve(ChunkQueue::kChunkRows);
+    rows.push_back(r);
+    if (rows.size() >= ChunkQueue::kChunkRows) Flush();
+  }
+
+  ChunkQueue& queue_;
+  Chunk chunk_;
+};
+
+}  // namespace
+
+void RowFeed::ReadConcurrently(const std::vector<Table>& tables, Millis since, RowSink& to,
+                               TableErrors* errors) {
+  ChunkQueue queue(static_cast<int>(tables.size()));
+  std::vector<Status> status(tables.size());
+  std::vector<std::thread> readers;
+  for (size_t i = 0; i < tables.size(); ++i) {
+    readers.emplace_back([&, i] {
+      {
+        ChunkWriter writer(queue);
+        status[i] = ReadTable(tables[i], since, &cursor_[tables[i]], -1, writer);
+      }  // flushed
+      queue.Done();
+    });
+  }
+  while (std::optional<Chunk> chunk = queue.Pop()) {
+    for (const ReviewRow& r : chunk->reviews) to.Review(r);
+    for (const SubmissionRow& r : chunk->submissions) to.Submission(r);
+    for (const CostRow& r : chunk->costs) to.Cost(r);
+    to.Skipped(chunk->skipped);
+  }
+  for (std::thread& t : readers) t.join();
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (!status[i].ok()) SetError(errors, tables[i], status[i]);
   }
 }
 
@@ -114,7 +251,7 @@ RowFeed::Result RowFeed::Read(Millis now) {
     for (Table t : {kReviewsTable, kSubmissionsTable, kCostsTable}) {
       if (cursor_[t] < 0) continue;
       int64_t cursor = -1;
-      Status s = ReadTable(t, m.sink->Since(now), &cursor, cursor_[t], {m.sink});
+      Status s = ReadTable(t, m.sink->Since(now), &cursor, cursor_[t], *m.sink);
       if (!s.ok()) {
         SetError(&result.errors, t, s);
         ok = false;
@@ -140,10 +277,19 @@ RowFeed::Result RowFeed::Read(Millis now) {
   if (have_ids && result.replaced.empty()) {
     for (int t = 0; t < 3; ++t) fresh[t] = max_ids[t] > cursor_[t];
   }
-  if (!sinks.empty()) {
-    for (Table t : {kReviewsTable, kSubmissionsTable, kCostsTable}) {
-      if (!fresh[t]) continue;
-      Status s = ReadTable(t, since, &cursor_[t], -1, sinks);
+  std::vector<Table> tables;
+  for (Table t : {kReviewsTable, kCostsTable, kSubmissionsTable}) {
+    if (fresh[t]) tables.push_back(t);
+  }
+  Fanout to(sinks);
+  if (sinks.empty()) {
+    // Nobody to read for.
+  } else if (!read_any && tables.size() > 1 && source_.concurrent_reads()) {
+    // A first read is long: the tables are read side by side.
+    ReadConcurrently(tables, since, to, &result.errors);
+  } else {
+    for (Table t : tables) {
+      Status s = ReadTable(t, since, &cursor_[t], -1, to);
       if (!s.ok()) SetError(&result.errors, t, s);
     }
   }

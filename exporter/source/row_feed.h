@@ -69,10 +69,14 @@ class RowFeed {
     RowSink* sink;
     bool caught_up;
   };
-  // Reads `table` after `after_id` up to `up_to` (all when negative)
-  // for `sinks`, advancing `*cursor` to the largest id read.
-  Status ReadTable(Table table, Millis since, int64_t* cursor, int64_t up_to,
-                   const std::vector<RowSink*>& sinks);
+  // Reads `table`'s rows above `*cursor` up to `up_to` (all when
+  // negative) and hands them to `to`, advancing `*cursor` to the largest
+  // id read.
+  Status ReadTable(Table table, Millis since, int64_t* cursor, int64_t up_to, RowSink& to);
+  // The same for several tables, each read on a thread of its own while
+  // this one hands their rows, in bounded chunks, to `to`.
+  void ReadConcurrently(const std::vector<Table>& tables, Millis since, RowSink& to,
+                        TableErrors* errors);
   void SetError(TableErrors* errors, Table table, const Status& s) const;
   // Restarts everything when the data behind the source was replaced
   // (another generation, or `max_ids` below the cursors); says why.

@@ -75,6 +75,7 @@ struct ReadRequest {
   int64_t after_id = -1;
   const std::string* agent = nullptr;
   int64_t limit = 0;  // 0: no limit
+  bool notes = true;  // false: reviews come without their note (nothing folded reads it)
 };
 
 // What a read saw besides the rows it visited.

@@ -202,10 +202,14 @@ class Lease {
   bool failed_ = false;
 };
 
-std::string ColumnText(sqlite3_stmt* s, int col) {
+std::string_view ColumnView(sqlite3_stmt* s, int col) {
   auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
-  return text ? std::string(text, sqlite3_column_bytes(s, col)) : std::string();
+  return text ? std::string_view(text, sqlite3_column_bytes(s, col)) : std::string_view();
 }
+
+// Into a row that is reused for every result row, so that its strings keep
+// their buffers.
+void AssignText(sqlite3_stmt* s, int col, std::string* out) { out->assign(ColumnView(s, col)); }
 
 std::optional<Millis> ColumnTime(sqlite3_stmt* s, int col) {
   return ValueTime(sqlite3_column_value(s, col));
@@ -423,8 +427,8 @@ Status SqliteSource::ReadSubmissions(const ReadRequest& request,
         }
         r.id = sqlite3_column_int64(s, 0);
         r.created_at = *t;
-        r.agent = ColumnText(s, 2);
-        r.domain = ColumnText(s, 3);
+        AssignText(s, 2, &r.agent);
+        AssignText(s, 3, &r.domain);
         visit(r);
       },
       Seekable(queries_.submissions, SourceQueries().submissions, "submissions"), "created_at");
@@ -445,7 +449,7 @@ Status SqliteSource::ReadReviews(const ReadRequest& request,
       [&](sqlite3_stmt* s) {
         auto t = ColumnTime(s, 1);
         if (t && !request.range.Contains(*t)) return;
-        std::string verdict = ColumnText(s, 2);
+        const std::string_view verdict = ColumnView(s, 2);
         if (!t || (verdict != "approved" && verdict != "rejected")) {
           ++stats->skipped.reviews;
           return;
@@ -453,13 +457,17 @@ Status SqliteSource::ReadReviews(const ReadRequest& request,
         r.id = sqlite3_column_int64(s, 0);
         r.reviewed_at = *t;
         r.approved = verdict == "approved";
-        r.reason = ColumnText(s, 3);
+        AssignText(s, 3, &r.reason);
         r.score.reset();
         if (sqlite3_column_type(s, 4) != SQLITE_NULL) r.score = sqlite3_column_double(s, 4);
-        r.note = ColumnText(s, 5);
-        r.agent = ColumnText(s, 6);
-        r.domain = ColumnText(s, 7);
-        r.item = ColumnText(s, 8);
+        if (request.notes) {
+          AssignText(s, 5, &r.note);
+        } else {
+          r.note.clear();
+        }
+        AssignText(s, 6, &r.agent);
+        AssignText(s, 7, &r.domain);
+        AssignText(s, 8, &r.item);
         visit(r);
       },
       Seekable(queries_.reviews, SourceQueries().reviews, "reviews"), "reviewed_at");
@@ -483,8 +491,8 @@ Status SqliteSource::ReadCosts(const ReadRequest& request,
         }
         r.id = sqlite3_column_int64(s, 0);
         r.incurred_at = *t;
-        r.agent = ColumnText(s, 2);
-        r.model = ColumnText(s, 3);
+        AssignText(s, 2, &r.agent);
+        AssignText(s, 3, &r.model);
         r.usd = sqlite3_column_double(s, 4);
         visit(r);
       },
