@@ -48,10 +48,10 @@ struct ParamError {
 // What a check reads from the window state (WindowState), so that the
 // engine keeps exactly that: each is a list of offsets before now.
 struct StateNeeds {
-  std::vector<Millis> review_edges;    // window and baseline edges of the review counts
-  std::vector<Millis> spend_edges;     // edges of the spend sums (AgentSpend)
-  std::vector<Millis> item_windows;    // per-agent item facts (ItemIndex)
-  std::vector<Millis> domain_windows;  // per-domain rejection facts (DomainIndex)
+  std::vector<Millis> review_edges = {};    // window and baseline edges of the review counts
+  std::vector<Millis> spend_edges = {};     // edges of the spend sums (AgentSpend)
+  std::vector<Millis> item_windows = {};    // per-agent item facts (ItemIndex)
+  std::vector<Millis> domain_windows = {};  // per-domain rejection facts (DomainIndex)
 
   void Merge(const StateNeeds& other);
   // The review edges with every index window among them.

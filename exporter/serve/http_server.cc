@@ -199,7 +199,7 @@ int LogMessage(const mg_connection* conn, const char* message) {
 }  // namespace
 
 HttpServer::HttpServer(Exporter& exporter, Logger& log)
-    : exporter_(exporter), log_(log), dispatcher_(std::make_unique<Dispatcher>(exporter, log)) {}
+    : log_(log), dispatcher_(std::make_unique<Dispatcher>(exporter, log)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 

@@ -41,7 +41,6 @@ class HttpServer {
  private:
   class Dispatcher;
 
-  Exporter& exporter_;
   Logger& log_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<CivetServer> server_;

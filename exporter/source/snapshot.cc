@@ -4,18 +4,6 @@
 
 namespace argus {
 
-uint32_t Names::Intern(const std::string& name) {
-  auto [it, inserted] = index_.try_emplace(name, static_cast<uint32_t>(names_.size()));
-  if (inserted) names_.push_back(name);
-  return it->second;
-}
-
-std::optional<uint32_t> Names::Find(const std::string& name) const {
-  auto it = index_.find(name);
-  if (it == index_.end()) return std::nullopt;
-  return it->second;
-}
-
 namespace {
 
 void NoteActivity(Snapshot& snap, uint32_t agent, Millis at) {
@@ -29,7 +17,6 @@ void NoteActivity(Snapshot& snap, uint32_t agent, Millis at) {
 Snapshot LoadSnapshot(PipelineSource& source, Millis now, Millis lookback) {
   Snapshot snap;
   snap.now = now;
-  snap.lookback = lookback;
   ReadRequest request;
   request.range = snap.Window(lookback);
   ReadStats stats;

@@ -7,23 +7,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "exporter/base/names.h"
 #include "exporter/source/source.h"
 #include "exporter/base/status.h"
 
 namespace argus {
-
-// Strings seen in the pipeline, each stored once and named by a dense index.
-class Names {
- public:
-  uint32_t Intern(const std::string& name);
-  const std::string& operator[](uint32_t index) const { return names_[index]; }
-  size_t size() const { return names_.size(); }
-  std::optional<uint32_t> Find(const std::string& name) const;
-
- private:
-  std::vector<std::string> names_;
-  std::unordered_map<std::string, uint32_t> index_;
-};
 
 // One review as the checks see it: who, where, what, and the verdict.
 struct ReviewEvent {
@@ -50,7 +38,6 @@ constexpr uint32_t kNoReason = UINT32_MAX;
 // Built once per cycle by LoadSnapshot, then shared read-only by all checks.
 struct Snapshot {
   Millis now = 0;
-  Millis lookback = 0;
   Names agents, domains, items, reasons, models;
   std::vector<ReviewEvent> reviews;  // ordered by (at, id)
   std::vector<CostEvent> costs;      // ordered by time

@@ -1,206 +1,18 @@
 #include "exporter/source/sqlite_source.h"
 
 #include <sqlite3.h>
-#include <sys/stat.h>
 
 #include <algorithm>
-#include <fstream>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <vector>
 
-#include "exporter/base/format.h"
+#include "exporter/source/sqlite_connection.h"
 
 namespace argus {
 namespace {
 
-// A reader waits this long for a writer to finish a commit before the read
-// counts as failed; it never blocks the writer meanwhile.
-constexpr int kBusyTimeoutMs = 1000;
 // How far a row's timestamp may lag behind the rows before it in id order
 // and still be found by the seek (see SeekFirstId).
 constexpr Millis kSeekSlack = 6 * kHour;
-
-std::optional<Millis> ValueTime(sqlite3_value* v) {
-  switch (sqlite3_value_type(v)) {
-    case SQLITE_INTEGER:
-    case SQLITE_FLOAT:
-      return TimestampFromUnixSeconds(sqlite3_value_double(v));
-    case SQLITE_TEXT: {
-      auto* text = reinterpret_cast<const char*>(sqlite3_value_text(v));
-      return ParseTimestamp(std::string_view(text, sqlite3_value_bytes(v)));
-    }
-    default:
-      return std::nullopt;
-  }
-}
-
-// argus_keep(timestamp, from, to): 1 inside (from, to], 0 outside, 2 when the
-// timestamp cannot be read (so the row is visited and counted as skipped).
-// Filtering inside SQLite keeps the join to submissions off rows outside the
-// window.
-void KeepFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  auto t = ValueTime(argv[0]);
-  if (!t) {
-    sqlite3_result_int(ctx, 2);
-    return;
-  }
-  TimeRange range{sqlite3_value_int64(argv[1]), sqlite3_value_int64(argv[2])};
-  sqlite3_result_int(ctx, range.Contains(*t) ? 1 : 0);
-}
-
-struct DbCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct StmtFinalizer {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Db = std::unique_ptr<sqlite3, DbCloser>;
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
-
-Status DbError(sqlite3* db, const std::string& path, const std::string& what) {
-  return Status::Error("database " + path + ": " + what + ": " +
-                       (db ? sqlite3_errmsg(db) : "out of memory"));
-}
-
-// Whether `path` is a WAL-mode database (a file format version of 2 in the
-// header: SQLite goes by the read version, byte 19; either is taken here)
-// whose shared-memory file does not exist: no connection has it open.
-bool WalWithoutShm(const std::string& path) {
-  struct stat st;
-  if (::stat((path + "-shm").c_str(), &st) == 0) return false;  // a connection has it open
-  std::ifstream in(path, std::ios::binary);
-  char header[20];
-  if (!in.read(header, sizeof header)) return false;
-  if (std::string_view(header, 16) != std::string_view("SQLite format 3\0", 16)) return false;
-  return header[18] == 2 || header[19] == 2;
-}
-
-// Opens the database read-only. A WAL database that no connection has open
-// (no -shm file) cannot be read by a read-only connection without SQLite
-// creating -wal and -shm files next to it, or failing where it may not: it
-// is opened immutable instead, which reads the main file alone. Whoever
-// opens it next to write creates those files, which changes the connection
-// identity (Lease) and retires the immutable connection.
-Status Open(const std::string& path, Db* out, bool immutable) {
-  sqlite3* raw = nullptr;
-  const int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (immutable ? SQLITE_OPEN_URI : 0);
-  const std::string name = immutable ? "file:" + PercentEncode(path) + "?immutable=1" : path;
-  int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
-  Db db(raw);
-  if (rc != SQLITE_OK) return DbError(raw, path, "cannot open");
-  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
-  // query_only refuses any write even if a source query tried one.
-  sqlite3_exec(raw, "PRAGMA query_only = 1", nullptr, nullptr, nullptr);
-  sqlite3_create_function(raw, "argus_keep", 3,
-                          SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
-                          nullptr, KeepFunction, nullptr, nullptr);
-  *out = std::move(db);
-  return Status::Ok();
-}
-
-Status Open(const std::string& path, Db* out) { return Open(path, out, WalWithoutShm(path)); }
-
-std::string FileIdentity(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return "";
-  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
-}
-
-}  // namespace
-
-// A read-only connection with the identity of the file it opened and the
-// statements prepared on it (prepared once, reused by every later read).
-struct Connection {
-  Db db;
-  std::string identity;
-  std::map<std::string, Stmt> statements;  // declared after db: finalized first
-};
-
-// Idle connections.
-struct SqliteSource::Pool {
-  std::mutex mu;
-  std::vector<std::unique_ptr<Connection>> idle;
-};
-
-namespace {
-
-Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stmt* out) {
-  sqlite3_stmt* raw = nullptr;
-  const char* tail = nullptr;
-  int rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()),
-                              SQLITE_PREPARE_PERSISTENT, &raw, &tail);
-  Stmt stmt(raw);
-  if (rc != SQLITE_OK) return DbError(db, path, "cannot prepare query");
-  if (!stmt) return Status::Error("database " + path + ": empty query");
-  if (!sqlite3_stmt_readonly(raw)) {
-    return Status::Error("database " + path + ": a source query must only read");
-  }
-  *out = std::move(stmt);
-  return Status::Ok();
-}
-
-// A connection taken from the pool for one read; given back unless the read
-// failed.
-class Lease {
- public:
-  Lease(SqliteSource::Pool* pool, const std::string& path) : pool_(pool), path_(path) {}
-  ~Lease() {
-    if (!conn_ || failed_) return;
-    std::lock_guard lock(pool_->mu);
-    if (pool_->idle.size() < 4) pool_->idle.push_back(std::move(conn_));
-  }
-  Status Acquire() {
-    // The file, and whether it is read immutable (see Open).
-    const bool immutable = WalWithoutShm(path_);
-    std::string identity = FileIdentity(path_);
-    if (!identity.empty() && immutable) identity += ":immutable";
-    {
-      std::lock_guard lock(pool_->mu);
-      while (!pool_->idle.empty()) {
-        std::unique_ptr<Connection> conn = std::move(pool_->idle.back());
-        pool_->idle.pop_back();
-        if (conn->identity == identity && !identity.empty()) {
-          conn_ = std::move(conn);
-          return Status::Ok();
-        }
-      }
-    }
-    conn_ = std::make_unique<Connection>();
-    conn_->identity = identity;
-    return Open(path_, &conn_->db, immutable);
-  }
-  sqlite3* get() const { return conn_->db.get(); }
-  void Fail() { failed_ = true; }
-
-  // The statement for `sql` on this connection, prepared on first use and
-  // reset (bindings cleared) when `*out` goes out of scope.
-  struct Reset {
-    void operator()(sqlite3_stmt* s) const {
-      sqlite3_reset(s);
-      sqlite3_clear_bindings(s);
-    }
-  };
-  using Borrowed = std::unique_ptr<sqlite3_stmt, Reset>;
-  Status Statement(const std::string& sql, Borrowed* out) {
-    auto it = conn_->statements.find(sql);
-    if (it == conn_->statements.end()) {
-      Stmt stmt;
-      if (Status s = Prepare(get(), path_, sql, &stmt); !s.ok()) return s;
-      if (conn_->statements.size() >= 32) conn_->statements.clear();
-      it = conn_->statements.emplace(sql, std::move(stmt)).first;
-    }
-    out->reset(it->second.get());
-    return Status::Ok();
-  }
-
- private:
-  SqliteSource::Pool* pool_;
-  const std::string& path_;
-  std::unique_ptr<Connection> conn_;
-  bool failed_ = false;
-};
 
 std::string_view ColumnView(sqlite3_stmt* s, int col) {
   auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
@@ -215,9 +27,6 @@ std::optional<Millis> ColumnTime(sqlite3_stmt* s, int col) {
   return ValueTime(sqlite3_column_value(s, col));
 }
 
-// Opens the database, prepares `sql`, binds the range (and `agent` as ?3),
-// and calls `row` for each result row. A source query is wrapped as a
-// subquery, so it can only ever be one SELECT.
 // The first id worth reading in `table`, whose rows carry their time in
 // `column`: ids of an append-only log grow with time, so a binary search over
 // the primary key finds where (range.from - kSeekSlack) begins in about 20
@@ -272,7 +81,7 @@ const std::string kBegin = "BEGIN", kCommit = "COMMIT";
 // `seek_table` and a bounded range, reading starts where SeekFirstId says.
 // Calls `row` for each result row; column 0 must be the row's id.
 template <typename RowFn>
-Status Run(SqliteSource::Pool* pool, const std::string& path, std::string sql, const char* id_column,
+Status Run(ConnectionPool* pool, const std::string& path, std::string sql, const char* id_column,
            const ReadRequest& request, ReadStats* stats, RowFn row,
            const char* seek_table, const char* seek_column) {
   // Where the primary-key seek applies, the rows read are those of the
@@ -357,7 +166,7 @@ std::string Wrap(const std::string& query) {
 }  // namespace
 
 SqliteSource::SqliteSource(std::string path, SourceQueries queries)
-    : path_(std::move(path)), queries_(std::move(queries)), pool_(std::make_shared<Pool>()) {}
+    : path_(std::move(path)), queries_(std::move(queries)), pool_(std::make_shared<ConnectionPool>()) {}
 
 SqliteSource::~SqliteSource() = default;
 

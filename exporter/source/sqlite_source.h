@@ -8,6 +8,8 @@
 
 namespace argus {
 
+class ConnectionPool;  // sqlite_connection.h
+
 // Reads the pipeline's SQLite database, strictly read-only: connections
 // open the file with SQLITE_OPEN_READONLY and PRAGMA query_only, and every
 // read is one short transaction, so no lock outlives a read. Idle
@@ -39,14 +41,13 @@ class SqliteSource : public PipelineSource {
   // misspelt table or column is reported before the first cycle.
   Status Validate();
 
-  const std::string& path() const { return path_; }
-
-  struct Pool;  // idle connections (sqlite_source.cc)
+  SqliteSource(const SqliteSource&) = delete;
+  SqliteSource& operator=(const SqliteSource&) = delete;
 
  private:
   std::string path_;
   SourceQueries queries_;
-  std::shared_ptr<Pool> pool_;
+  std::shared_ptr<ConnectionPool> pool_;
 };
 
 }  // namespace argus

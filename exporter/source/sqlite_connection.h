@@ -1,0 +1,110 @@
+#ifndef ARGUS_SOURCE_SQLITE_CONNECTION_H_
+#define ARGUS_SOURCE_SQLITE_CONNECTION_H_
+
+// The connection layer under SqliteSource: read-only connections, the rule
+// for WAL databases nobody has open, statements prepared once per
+// connection, and the pool of idle connections. What is read through them
+// is sqlite_source.cc's business.
+
+#include <sqlite3.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exporter/base/status.h"
+#include "exporter/base/timestamp.h"
+
+namespace argus {
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using Db = std::unique_ptr<sqlite3, DbCloser>;
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+// "database PATH: WHAT: SQLite's message".
+Status DbError(sqlite3* db, const std::string& path, const std::string& what);
+
+// A timestamp as SQLite holds it: Unix seconds (integer or real) or text
+// (ParseTimestamp); nothing when it cannot be read.
+std::optional<Millis> ValueTime(sqlite3_value* v);
+
+// Opens the database read-only (SQLITE_OPEN_READONLY, PRAGMA query_only),
+// with argus_keep(timestamp, from, to) registered: 1 inside (from, to], 0
+// outside, 2 when the timestamp cannot be read. A WAL database that no
+// connection has open (no -shm file) cannot be read by a read-only
+// connection without SQLite creating -wal and -shm files next to it, or
+// failing where it may not: it is opened immutable instead, which reads the
+// main file alone.
+Status Open(const std::string& path, Db* out);
+
+// Prepares `sql` on `db`, refusing anything but one statement that only
+// reads.
+Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stmt* out);
+
+// The file's device and inode, or "" when it cannot be seen.
+std::string FileIdentity(const std::string& path);
+
+// A read-only connection with the identity of the file it opened and the
+// statements prepared on it (prepared once, reused by every later read).
+struct Connection {
+  Db db;
+  std::string identity;
+  std::map<std::string, Stmt> statements;  // declared after db: finalized first
+};
+
+// Idle connections of one database. Thread-safe.
+class ConnectionPool {
+ public:
+  ConnectionPool() = default;
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+ private:
+  friend class Lease;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+// A connection taken from the pool for one read; given back unless the read
+// failed. A connection whose file was replaced since (another identity, or
+// a change between immutable and normal reading) is not reused.
+class Lease {
+ public:
+  Lease(ConnectionPool* pool, const std::string& path) : pool_(pool), path_(path) {}
+  ~Lease();
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+
+  Status Acquire();
+  sqlite3* get() const { return conn_->db.get(); }
+  void Fail() { failed_ = true; }
+
+  // The statement for `sql` on this connection, prepared on first use and
+  // reset (bindings cleared) when `*out` goes out of scope.
+  struct Reset {
+    void operator()(sqlite3_stmt* s) const {
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+    }
+  };
+  using Borrowed = std::unique_ptr<sqlite3_stmt, Reset>;
+  Status Statement(const std::string& sql, Borrowed* out);
+
+ private:
+  ConnectionPool* pool_;
+  const std::string& path_;
+  std::unique_ptr<Connection> conn_;
+  bool failed_ = false;
+};
+
+}  // namespace argus
+
+#endif  // ARGUS_SOURCE_SQLITE_CONNECTION_H_
