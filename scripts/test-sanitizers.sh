@@ -36,4 +36,4 @@ cmake --build "$tsan" -j"$jobs" --target argus_server_tests argus_tests argus_ex
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 echo "== ThreadSanitizer: the server, the exporter loop, the engine, serve"
 "$tsan/tests/argus_server_tests"
-"$tsan/tests/argus_tests" --gtest_filter='ExporterTest.*:Incremental*:WindowState*:CliTest.Serve*:CliTest.Sighup*:SqliteSource*'
+"$tsan/tests/argus_tests" --gtest_filter='ExporterTest.*:Incremental*:WindowState*:CliTest.Serve*:CliTest.Sighup*:SqliteSource*:RowFeed.*:FeedDatabaseTest.*:Metrics.*'

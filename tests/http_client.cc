@@ -13,18 +13,41 @@
 
 namespace argus::testing {
 
-HttpReply SendRaw(int port, const std::string& raw, int timeout_ms) {
-  HttpReply reply;
+namespace {
+
+int Connect(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return reply;
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd);
-    return reply;
+    return -1;
   }
+  return fd;
+}
+
+// Reads from `fd` into `data` until it holds at least `size` bytes.
+bool ReadUntil(int fd, std::string* data, size_t size, int timeout_ms) {
+  char buf[16384];
+  pollfd p{fd, POLLIN, 0};
+  while (data->size() < size) {
+    if (::poll(&p, 1, timeout_ms) <= 0) return false;
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    data->append(buf, static_cast<size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
+HttpReply SendRaw(int port, const std::string& raw, int timeout_ms) {
+  HttpReply reply;
+  const int fd = Connect(port);
+  if (fd < 0) return reply;
   size_t sent = 0;
   while (sent < raw.size()) {
     ssize_t n = ::send(fd, raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
@@ -57,36 +80,6 @@ HttpReply Get10(int port, const std::string& target) {
   return SendRaw(port, "GET " + target + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", 15000);
 }
 
-namespace {
-
-int Connect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// Reads from `fd` into `data` until it holds at least `size` bytes.
-bool ReadUntil(int fd, std::string* data, size_t size, int timeout_ms) {
-  char buf[16384];
-  pollfd p{fd, POLLIN, 0};
-  while (data->size() < size) {
-    if (::poll(&p, 1, timeout_ms) <= 0) return false;
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) return false;
-    data->append(buf, static_cast<size_t>(n));
-  }
-  return true;
-}
-
-}  // namespace
 
 std::vector<HttpReply> SendKeepAlive(int port, const std::vector<std::string>& raw_requests,
                                      int timeout_ms) {

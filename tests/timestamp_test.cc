@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
 namespace argus {
 namespace {
 
@@ -77,6 +81,35 @@ TEST(Duration, StopsAtACenturySoEveryValueReadsBack) {
   EXPECT_FALSE(ParseDuration("999999999w999999999w").has_value());
   for (Millis d : {Millis{0}, Millis{1}, 25 * kHour + 1, kMaxDuration, kMaxDuration - 1}) {
     EXPECT_EQ(ParseDuration(FormatDuration(d)), d) << FormatDuration(d);
+  }
+}
+
+}  // namespace
+}  // namespace argus
+
+namespace argus {
+namespace {
+
+// Unix seconds with up to three decimals are read in integers; they must
+// give the instant the conversion through a double gives, to the
+// millisecond, over the whole range.
+TEST(ParseTimestamp, UnixSecondsInIntegersAgreeWithTheDoubleConversion) {
+  uint64_t state = 88172645463325252ull;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (int i = 0; i < 200000; ++i) {
+    const uint64_t whole = next() % 253402300800ull;
+    const int decimals = static_cast<int>(next() % 4);
+    std::string text = std::to_string(whole);
+    if (decimals > 0 || next() % 5 == 0) text += ".";
+    for (int d = 0; d < decimals; ++d) text += char('0' + next() % 10);
+    const double seconds = std::strtod(text.c_str(), nullptr);
+    const auto want = static_cast<Millis>(std::floor(seconds * 1000.0 + 0.5));
+    ASSERT_EQ(ParseTimestamp(text), want) << text;
   }
 }
 

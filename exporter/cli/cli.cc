@@ -96,12 +96,18 @@ int ExitStatus(const CycleResult& r) {
   return kExitOk;
 }
 
+// The configuration and instant of a subcommand that reads the database.
+Status ResolveWithDatabase(const CommonFlags& flags, Config* config, Millis* now) {
+  if (Status s = flags.Resolve(config, now); !s.ok()) return s;
+  if (config->database.empty()) return Status::Error("no database: pass --db or set database:");
+  return Status::Ok();
+}
+
 int RunCheck(const CommonFlags& flags, const std::string& format, std::ostream& out,
              std::ostream& err) {
   Config config;
   Millis now;
-  if (Status s = flags.Resolve(&config, &now); !s.ok()) return Fail(err, s.message());
-  if (config.database.empty()) return Fail(err, "no database: pass --db or set database:");
+  if (Status s = ResolveWithDatabase(flags, &config, &now); !s.ok()) return Fail(err, s.message());
   SqliteSource source(config.database, config.sources);
   // The engine is left for the process's end to reclaim: taking its window
   // state apart node by node would add about a tenth to a cold check.
@@ -122,8 +128,7 @@ int RunReport(const CommonFlags& flags, const std::string& agent, int hours, std
               std::ostream& err) {
   Config config;
   Millis now;
-  if (Status s = flags.Resolve(&config, &now); !s.ok()) return Fail(err, s.message());
-  if (config.database.empty()) return Fail(err, "no database: pass --db or set database:");
+  if (Status s = ResolveWithDatabase(flags, &config, &now); !s.ok()) return Fail(err, s.message());
   SqliteSource source(config.database, config.sources);
   FailureReportResult r = BuildFailureReport(source, config, agent, hours, now);
   if (!r.status.ok()) return Fail(err, r.status.message());

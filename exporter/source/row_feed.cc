@@ -40,7 +40,7 @@ Status RowFeed::ReadTable(Table table, Millis since, int64_t* cursor, int64_t up
     request.range = {since, kAllTime};
     request.after_id = incremental_ ? *cursor : -1;
     request.limit = limit;
-    request.notes = false;
+    request.details = false;
     ReadStats stats;
     auto wanted = [&](int64_t id) { return up_to < 0 || id <= up_to; };
     Status s;
@@ -106,7 +106,7 @@ struct Chunk {
 // flight never exceed kChunks × kChunkRows whatever a read returns.
 class ChunkQueue {
  public:
-  static constexpr size_t kChunks = 8, kChunkRows = 1024;
+  static constexpr size_t kChunks = 16, kChunkRows = 256;
   explicit ChunkQueue(int producers) : producers_(producers) {}
 
   void Push(Chunk&& chunk) {

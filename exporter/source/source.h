@@ -75,7 +75,9 @@ struct ReadRequest {
   int64_t after_id = -1;
   const std::string* agent = nullptr;
   int64_t limit = 0;  // 0: no limit
-  bool notes = true;  // false: reviews come without their note (nothing folded reads it)
+  // false: reviews come without their note and score, which SQLite then
+  // does not even decode (nothing that folds rows reads them).
+  bool details = true;
 };
 
 // What a read saw besides the rows it visited.

@@ -247,8 +247,8 @@ Status SqliteSource::ReadReviews(const ReadRequest& request,
                                  const std::function<void(const ReviewRow&)>& visit,
                                  ReadStats* stats) {
   const std::string sql =
-      "SELECT r.id, r.reviewed_at, r.verdict, r.reason, r.score, r.note, s.agent, s.domain, "
-      "s.item FROM " +
+      std::string("SELECT r.id, r.reviewed_at, r.verdict, r.reason, ") +
+      (request.details ? "r.score, r.note" : "NULL, NULL") + ", s.agent, s.domain, s.item FROM " +
       Wrap(queries_.reviews) + " AS r JOIN " + Wrap(queries_.submissions) +
       " AS s ON s.id = r.submission_id WHERE argus_keep(r.reviewed_at, ?1, ?2) != 0 AND "
       "r.id > ?4";
@@ -269,11 +269,7 @@ Status SqliteSource::ReadReviews(const ReadRequest& request,
         AssignText(s, 3, &r.reason);
         r.score.reset();
         if (sqlite3_column_type(s, 4) != SQLITE_NULL) r.score = sqlite3_column_double(s, 4);
-        if (request.notes) {
-          AssignText(s, 5, &r.note);
-        } else {
-          r.note.clear();
-        }
+        AssignText(s, 5, &r.note);
         AssignText(s, 6, &r.agent);
         AssignText(s, 7, &r.domain);
         AssignText(s, 8, &r.item);
