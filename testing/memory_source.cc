@@ -13,6 +13,7 @@ void Walk(const std::vector<Row>& rows, const ReadRequest& request, ReadStats* s
   int64_t matched = 0;
   for (const Row& row : rows) {
     if (row.id <= request.after_id) continue;
+    if (request.up_to_id >= 0 && row.id > request.up_to_id) continue;
     if (request.limit > 0 && matched >= request.limit) break;
     if (!visit(row)) continue;
     ++matched;

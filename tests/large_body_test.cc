@@ -146,7 +146,7 @@ TEST_F(LargeBodyTest, EveryEndpointArrivesWholeWithAnyConnectionHandling) {
 TEST_F(LargeBodyTest, MetricsAreGzippedWhenAskedAndOnlyThen) {
   const std::string& plain = exporter_->Latest()->metrics_text;
   ASSERT_GE(plain.size(), 1u << 20);
-  for (const std::string accept : {"gzip", "deflate, gzip;q=0.5", "GZIP", "*", "br;q=1, x-gzip"}) {
+  for (const std::string accept : {"gzip", "deflate, gzip;q=0.5", "GZIP", "*", "br;q=1, x-gzip", "gzip;level=1;q=0.3"}) {
     SCOPED_TRACE(accept);
     const HttpReply r =
         SendRaw(port_, Request("/metrics", "HTTP/1.1", "Accept-Encoding: " + accept + "\r\nConnection: close\r\n"));
@@ -157,7 +157,8 @@ TEST_F(LargeBodyTest, MetricsAreGzippedWhenAskedAndOnlyThen) {
     EXPECT_TRUE(Gunzip(r.body) == plain);
   }
   for (const std::string accept : {"", "Accept-Encoding: identity\r\n", "Accept-Encoding: gzip;q=0\r\n",
-                                   "Accept-Encoding: deflate, br\r\n", "Accept-Encoding: *, gzip;q=0\r\n"}) {
+                                   "Accept-Encoding: deflate, br\r\n", "Accept-Encoding: *, gzip;q=0\r\n",
+                                   "Accept-Encoding: gzip;foo=1;q=0\r\n"}) {
     SCOPED_TRACE(accept);
     const HttpReply r = SendRaw(port_, Request("/metrics", "HTTP/1.0", accept));
     EXPECT_EQ(r.status, 200);

@@ -28,14 +28,14 @@ class CountingSink : public RowSink {
   void Review(const ReviewRow& r) override { ++reviews[r.id]; }
   void Cost(const CostRow& r) override { ++costs[r.id]; }
   void Skipped(const SkippedRows& rows) override { skipped += rows.reviews; }
-  void Restart() override {
+  void Restart(RestartCause) override {
     submissions.clear();
     reviews.clear();
     costs.clear();
     skipped = 0;
     ++restarts;
   }
-  void EndOfRead() override { ++reads; }
+  void EndOfRead(const TableErrors&) override { ++reads; }
 
   // Whether every id 1..n was handed over exactly once.
   static bool Once(const std::map<int64_t, int>& seen, int64_t n) {
@@ -141,6 +141,93 @@ TEST(RowFeed, UnreadableRowsAreCountedOnceAsSkipped) {
   p.source().AddReview(sub, Ago(kMinute), "maybe", "");  // no such verdict
   feed.Read(kNow);
   EXPECT_EQ(a.skipped, 2);
+}
+
+TEST(RowFeed, ALatecomerWhoseCatchUpFailsHasNothingAndSaysSoForEveryTable) {
+  TestPipeline p;
+  for (int i = 0; i < 10; ++i) p.Review("rio", "legal", kHour, true);
+  p.Cost("rio", kHour, 1);
+  RowFeed feed(p.source(), true, 4);
+  CountingSink early, late;
+  feed.Join(&early);
+  feed.Read(kNow);
+  feed.Join(&late);
+  p.source().fail_costs = true;  // reviews are caught up on, then costs fail
+  RowFeed::Result r = feed.Read(kNow);
+  EXPECT_NE(r.errors.reviews.find("catching up"), std::string::npos) << r.errors.reviews;
+  EXPECT_NE(r.errors.submissions.find("catching up"), std::string::npos);
+  EXPECT_NE(r.errors.costs.find("injected"), std::string::npos);
+  EXPECT_EQ(late.restarts, 1);
+  EXPECT_TRUE(late.reviews.empty());
+  EXPECT_EQ(late.reads, 0);  // it took no part in the read
+  p.source().fail_costs = false;
+  r = feed.Read(kNow);
+  EXPECT_TRUE(r.errors.Any().empty());
+  EXPECT_TRUE(CountingSink::Once(late.reviews, 10));
+  EXPECT_TRUE(CountingSink::Once(late.costs, 1));
+  EXPECT_TRUE(CountingSink::Once(early.reviews, 10));
+}
+
+TEST(RowFeed, ALatecomerCountsSkippedRowsOnlyUpToWhatItCatchesUpOn) {
+  TestPipeline p;
+  p.Review("rio", "legal", kHour, true);
+  RowFeed feed(p.source(), true, 100);
+  CountingSink early, late;
+  feed.Join(&early);
+  feed.Read(kNow);
+  const int64_t sub = p.source().AddSubmission(Ago(kHour), "rio", "legal", "x");
+  p.source().AddReview(sub, "not a time", "approved", "");  // after the cursor
+  feed.Join(&late);
+  feed.Read(kNow);
+  EXPECT_EQ(early.skipped, 1);
+  EXPECT_EQ(late.skipped, 1) << "caught up past the cursor, then read again";
+}
+
+TEST(RowFeed, AReadThatFailsHalfwayHandsNoRowOverTwice) {
+  // A source that fails after handing over a few rows of a batch.
+  class Flaky : public PipelineSource {
+   public:
+    explicit Flaky(MemorySource& inner) : inner_(inner) {}
+    Status ReadSubmissions(const ReadRequest& q, const std::function<void(const SubmissionRow&)>& v,
+                           ReadStats* s) override {
+      return inner_.ReadSubmissions(q, v, s);
+    }
+    Status ReadReviews(const ReadRequest& q, const std::function<void(const ReviewRow&)>& v,
+                       ReadStats* s) override {
+      int seen = 0;
+      bool cut = false;
+      Status st = inner_.ReadReviews(q, [&](const ReviewRow& r) {
+        if (fail_after >= 0 && seen == fail_after) cut = true;
+        if (cut) return;
+        ++seen;
+        v(r);
+      }, s);
+      if (cut) {
+        fail_after = -1;
+        return Status::Error("reviews: cut off");
+      }
+      return st;
+    }
+    Status ReadCosts(const ReadRequest& q, const std::function<void(const CostRow&)>& v,
+                     ReadStats* s) override {
+      return inner_.ReadCosts(q, v, s);
+    }
+    Status MaxIds(int64_t* s, int64_t* r, int64_t* c) override { return inner_.MaxIds(s, r, c); }
+    int fail_after = 3;
+
+   private:
+    MemorySource& inner_;
+  };
+  TestPipeline p;
+  for (int i = 0; i < 10; ++i) p.Review("rio", "legal", kHour, true);
+  Flaky flaky(p.source());
+  RowFeed feed(flaky, true, 100);
+  CountingSink a;
+  feed.Join(&a);
+  EXPECT_FALSE(feed.Read(kNow).errors.reviews.empty());
+  EXPECT_EQ(a.reviews.size(), 3u);
+  EXPECT_TRUE(feed.Read(kNow).errors.Any().empty());
+  EXPECT_TRUE(CountingSink::Once(a.reviews, 10));
 }
 
 // The incremental engine reports the rows its reads passed over, as the

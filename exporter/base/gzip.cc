@@ -54,11 +54,13 @@ bool AcceptsGzip(const char* header) {
     const size_t comma = rest.find(',');
     std::string_view item = rest.substr(0, comma);
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    const size_t semi = item.find(';');
+    size_t semi = item.find(';');
     const std::string_view coding = Trim(item.substr(0, semi));
     double q = 1;
-    if (semi != std::string_view::npos) {
-      std::string_view param = Trim(item.substr(semi + 1));
+    while (semi != std::string_view::npos) {  // parameters: the q-value is the one that counts
+      item = item.substr(semi + 1);
+      semi = item.find(';');
+      const std::string_view param = Trim(item.substr(0, semi));
       if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
         const std::string value(Trim(param.substr(2)));
         char* end = nullptr;

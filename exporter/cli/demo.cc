@@ -214,8 +214,12 @@ class DemoGenerator {
   void Calls(int agent, Millis t, int calls) {
     for (int c = 0; c < calls; ++c) {
       int in = static_cast<int>(Uniform(800, 4000)), out = static_cast<int>(Uniform(200, 1200));
-      db_.Cost(t - Minutes(0, 2), AgentName(agent), kModels[agent % 3], Uniform(0.02, 0.05), in,
-               out);
+      // Drawn one after the other: as arguments of one call their order
+      // would be the compiler's choice, and the demo would differ between
+      // compilers.
+      const double usd = Uniform(0.02, 0.05);
+      const Millis at = t - Minutes(0, 2);
+      db_.Cost(at, AgentName(agent), kModels[agent % 3], usd, in, out);
     }
   }
 

@@ -58,7 +58,7 @@ void IncrementalEngine::StateSink::Skipped(const SkippedRows& rows) {
   engine_.skipped_.costs += rows.costs;
 }
 
-void IncrementalEngine::StateSink::Restart() {
+void IncrementalEngine::StateSink::Restart(RestartCause) {
   engine_.state_ = std::make_unique<WindowState>(engine_.needs_);
   engine_.state_->AdvanceTo(engine_.now_);
 }

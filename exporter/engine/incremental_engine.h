@@ -57,7 +57,7 @@ class IncrementalEngine {
     void Review(const ReviewRow& row) override;
     void Cost(const CostRow& row) override;
     void Skipped(const SkippedRows& rows) override;
-    void Restart() override;
+    void Restart(RestartCause cause) override;
 
    private:
     IncrementalEngine& engine_;

@@ -14,7 +14,21 @@ constexpr const char* kNoReasonLabel = "none";
 
 PipelineTotals::PipelineTotals(size_t top_reasons) : top_reasons_(top_reasons) {}
 
-void PipelineTotals::Restart() { *this = PipelineTotals(top_reasons_); }
+void PipelineTotals::Restart(RestartCause cause) {
+  if (cause != RestartCause::kRecount) {
+    *this = PipelineTotals(top_reasons_);
+    return;
+  }
+  // Counted again from nothing, with the labels given so far.
+  before_recount_ = Counts{std::move(submissions), std::move(reviews), std::move(rejections),
+                           std::move(cost_usd), skipped};
+  submissions.clear();
+  reviews.clear();
+  rejections.clear();
+  cost_usd.clear();
+  unlabelled_.clear();
+  skipped = SkippedRows();
+}
 
 const std::string& PipelineTotals::ReasonLabel(const std::string& reason) {
   auto it = reason_labels_.find(reason);
@@ -48,10 +62,28 @@ void PipelineTotals::Skipped(const SkippedRows& rows) {
   skipped.costs += rows.costs;
 }
 
-// The first time, reasons are ranked over everything read before any is
-// given a label, so the most frequent ones get their own.
-void PipelineTotals::EndOfRead() {
-  if (labelled_) return;
+void PipelineTotals::EndOfRead(const TableErrors& errors) {
+  if (before_recount_) {
+    Counts& before = *before_recount_;
+    if (!errors.submissions.empty()) {
+      submissions = std::move(before.submissions);
+      skipped.submissions = before.skipped.submissions;
+    }
+    if (!errors.reviews.empty()) {
+      reviews = std::move(before.reviews);
+      rejections = std::move(before.rejections);
+      unlabelled_.clear();
+      skipped.reviews = before.skipped.reviews;
+    }
+    if (!errors.costs.empty()) {
+      cost_usd = std::move(before.cost_usd);
+      skipped.costs = before.skipped.costs;
+    }
+    before_recount_.reset();
+  }
+  // The first time the reviews were read, reasons are ranked over all of
+  // them before any is given a label, so the most frequent get their own.
+  if (labelled_ || !errors.reviews.empty()) return;
   labelled_ = true;
   std::map<std::string, double> by_reason;
   for (const auto& [key, n] : unlabelled_) by_reason[std::get<2>(key)] += n;

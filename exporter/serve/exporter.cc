@@ -106,9 +106,10 @@ void Exporter::ApplyReload() {
   // The old engine leaves the feed before a new feed (a new source) or a
   // new engine takes its place.
   engine_.reset();
-  if (source) {
-    // Another database: everything is read and counted afresh.
-    feed_ = std::make_unique<RowFeed>(*source, IncrementalSource(*config));
+  if (source || IncrementalSource(*config) != IncrementalSource(*config_)) {
+    // Another database, or ids now trusted to grow or no longer:
+    // everything is read and counted afresh.
+    feed_ = std::make_unique<RowFeed>(source ? *source : *source_, IncrementalSource(*config));
     totals_ = PipelineTotals(static_cast<size_t>(config->top_reasons));
     feed_->Join(&totals_);
     replacements_seen_ = 0;

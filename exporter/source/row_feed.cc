@@ -5,6 +5,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 namespace argus {
@@ -21,7 +22,7 @@ void RowFeed::Leave(RowSink* sink) {
 void RowFeed::Rejoin(RowSink* sink) {
   for (Member& m : members_) {
     if (m.sink != sink) continue;
-    m.sink->Restart();
+    m.sink->Restart(RestartCause::kRejoined);
     m.caught_up = false;
   }
 }
@@ -39,29 +40,38 @@ Status RowFeed::ReadTable(Table table, Millis since, int64_t* cursor, int64_t up
     ReadRequest request;
     request.range = {since, kAllTime};
     request.after_id = incremental_ ? *cursor : -1;
+    request.up_to_id = up_to;
     request.limit = limit;
     request.details = false;
     ReadStats stats;
-    auto wanted = [&](int64_t id) { return up_to < 0 || id <= up_to; };
+    int64_t delivered = -1;  // the largest id handed over
     Status s;
     switch (table) {
       case kSubmissionsTable:
         s = source_.ReadSubmissions(request, [&](const SubmissionRow& r) {
-          if (wanted(r.id)) to.Submission(r);
+          to.Submission(r);
+          delivered = std::max(delivered, r.id);
         }, &stats);
         break;
       case kReviewsTable:
         s = source_.ReadReviews(request, [&](const ReviewRow& r) {
-          if (wanted(r.id)) to.Review(r);
+          to.Review(r);
+          delivered = std::max(delivered, r.id);
         }, &stats);
         break;
       case kCostsTable:
         s = source_.ReadCosts(request, [&](const CostRow& r) {
-          if (wanted(r.id)) to.Cost(r);
+          to.Cost(r);
+          delivered = std::max(delivered, r.id);
         }, &stats);
         break;
     }
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      // What was handed over stays handed over; the next read goes on
+      // after it. (Rows skipped before the failure are counted again then.)
+      if (incremental_ && delivered > *cursor) *cursor = delivered;
+      return s;
+    }
     to.Skipped(stats.skipped);
     if (stats.max_id > *cursor) *cursor = stats.max_id;
     if (limit == 0 || stats.rows < limit || (up_to >= 0 && *cursor >= up_to)) return Status::Ok();
@@ -87,7 +97,7 @@ class Fanout : public RowSink {
   void Skipped(const SkippedRows& rows) override {
     for (RowSink* s : sinks_) s->Skipped(rows);
   }
-  void Restart() override {}
+  void Restart(RestartCause) override {}
 
  private:
   std::vector<RowSink*> sinks_;
@@ -152,7 +162,7 @@ class ChunkWriter : public RowSink {
     chunk_.skipped.reviews += rows.reviews;
     chunk_.skipped.costs += rows.costs;
   }
-  void Restart() override {}
+  void Restart(RestartCause) override {}
   void Flush() {
     if (chunk_.size() > 0 || chunk_.skipped.submissions || chunk_.skipped.reviews || chunk_.skipped.costs) {
       queue_.Push(std::move(chunk_));
@@ -179,15 +189,21 @@ void RowFeed::ReadConcurrently(const std::vector<Table>& tables, Millis since, R
   ChunkQueue queue(static_cast<int>(tables.size()));
   std::vector<Status> status(tables.size());
   std::vector<std::thread> readers;
-  for (size_t i = 0; i < tables.size(); ++i) {
-    readers.emplace_back([&, i] {
-      {
-        ChunkWriter writer(queue);
-        status[i] = ReadTable(tables[i], since, &cursor_[tables[i]], -1, writer);
-      }  // flushed
-      queue.Done();
-    });
+  size_t launched = 0;
+  for (; launched < tables.size(); ++launched) {
+    try {
+      readers.emplace_back([&, i = launched] {
+        {
+          ChunkWriter writer(queue);
+          status[i] = ReadTable(tables[i], since, &cursor_[tables[i]], -1, writer);
+        }  // flushed
+        queue.Done();
+      });
+    } catch (const std::system_error&) {
+      break;  // no thread to be had: the rest is read here, afterwards
+    }
   }
+  for (size_t i = launched; i < tables.size(); ++i) queue.Done();
   while (std::optional<Chunk> chunk = queue.Pop()) {
     for (const ReviewRow& r : chunk->reviews) to.Review(r);
     for (const SubmissionRow& r : chunk->submissions) to.Submission(r);
@@ -195,6 +211,9 @@ void RowFeed::ReadConcurrently(const std::vector<Table>& tables, Millis since, R
     to.Skipped(chunk->skipped);
   }
   for (std::thread& t : readers) t.join();
+  for (size_t i = launched; i < tables.size(); ++i) {
+    status[i] = ReadTable(tables[i], since, &cursor_[tables[i]], -1, to);
+  }
   for (size_t i = 0; i < tables.size(); ++i) {
     if (!status[i].ok()) SetError(errors, tables[i], status[i]);
   }
@@ -214,7 +233,7 @@ std::string RowFeed::Replaced(const int64_t* max_ids) {
   ++replacements_;
   cursor_ = {-1, -1, -1};
   for (Member& m : members_) {
-    m.sink->Restart();
+    m.sink->Restart(RestartCause::kReplaced);
     m.caught_up = false;
   }
   return why;
@@ -231,7 +250,7 @@ RowFeed::Result RowFeed::Read(Millis now) {
   if (!incremental_) {
     // Ids cannot be trusted: everything, every time.
     for (Member& m : members_) {
-      m.sink->Restart();
+      m.sink->Restart(RestartCause::kRecount);
       m.caught_up = false;
     }
     cursor_ = {-1, -1, -1};
@@ -247,21 +266,21 @@ RowFeed::Result RowFeed::Read(Millis now) {
       m.caught_up = true;  // nothing read yet: the read below is all there is
       continue;
     }
-    bool ok = true;
+    Status failed;
     for (Table t : {kReviewsTable, kSubmissionsTable, kCostsTable}) {
       if (cursor_[t] < 0) continue;
       int64_t cursor = -1;
-      Status s = ReadTable(t, m.sink->Since(now), &cursor, cursor_[t], *m.sink);
-      if (!s.ok()) {
-        SetError(&result.errors, t, s);
-        ok = false;
-        break;
-      }
+      failed = ReadTable(t, m.sink->Since(now), &cursor, cursor_[t], *m.sink);
+      if (!failed.ok()) break;
     }
-    if (ok) {
+    if (failed.ok()) {
       m.caught_up = true;
     } else {
-      m.sink->Restart();
+      // It starts over, with nothing: it has none of the tables.
+      m.sink->Restart(RestartCause::kRejoined);
+      for (Table t : {kReviewsTable, kSubmissionsTable, kCostsTable}) {
+        SetError(&result.errors, t, Status::Error("catching up: " + failed.message()));
+      }
     }
   }
 
@@ -293,7 +312,9 @@ RowFeed::Result RowFeed::Read(Millis now) {
       if (!s.ok()) SetError(&result.errors, t, s);
     }
   }
-  for (const Member& m : members_) m.sink->EndOfRead();
+  for (const Member& m : members_) {
+    if (m.caught_up) m.sink->EndOfRead(result.errors);
+  }
   return result;
 }
 

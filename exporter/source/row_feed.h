@@ -10,6 +10,13 @@
 
 namespace argus {
 
+// Why a sink starts over.
+enum class RestartCause {
+  kReplaced,  // the data behind the source was replaced
+  kRejoined,  // the sink alone (RowFeed::Rejoin, or its catch-up failed)
+  kRecount,   // a source read whole every time, about to be read again
+};
+
 // Something that folds the pipeline's rows (the window state, the pipeline
 // totals). Each row reaches it once, in no particular order.
 class RowSink {
@@ -22,10 +29,11 @@ class RowSink {
   virtual void Cost(const CostRow& row) { (void)row; }
   // Rows a read passed over (unreadable time or verdict).
   virtual void Skipped(const SkippedRows& rows) { (void)rows; }
-  // Everything delivered so far is void (the data was replaced): forget it.
-  virtual void Restart() = 0;
-  // A read is over (all tables, failed or not).
-  virtual void EndOfRead() {}
+  // Everything delivered so far is void: forget it.
+  virtual void Restart(RestartCause cause) = 0;
+  // A read it took part in is over; `errors` says which tables failed
+  // (their rows up to the failure were delivered, the rest come later).
+  virtual void EndOfRead(const TableErrors& errors) { (void)errors; }
 };
 
 // The one reader of new rows: it owns the id cursors, reads in bounded
@@ -71,7 +79,8 @@ class RowFeed {
   };
   // Reads `table`'s rows above `*cursor` up to `up_to` (all when
   // negative) and hands them to `to`, advancing `*cursor` to the largest
-  // id read.
+  // id read (on a failure, to the last row handed over: rows are read in
+  // id order, and none is handed over twice).
   Status ReadTable(Table table, Millis since, int64_t* cursor, int64_t up_to, RowSink& to);
   // The same for several tables, each read on a thread of its own while
   // this one hands their rows, in bounded chunks, to `to`.

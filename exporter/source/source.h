@@ -67,12 +67,13 @@ struct TableErrors {
 constexpr Millis kAllTime = INT64_MAX / 4;
 
 // Which rows a read visits: those whose timestamp lies in `range`, whose id
-// is above `after_id`, and (for reviews) of `agent`'s submissions. With a
+// is above `after_id` (and at most `up_to_id`), and (for reviews) of `agent`'s submissions. With a
 // `limit`, at most that many rows in id order (skipped rows included), so
 // that a long read can be cut into short transactions.
 struct ReadRequest {
   TimeRange range{-kAllTime, kAllTime};
   int64_t after_id = -1;
+  int64_t up_to_id = -1;  // and at most this id; -1: no bound
   const std::string* agent = nullptr;
   int64_t limit = 0;  // 0: no limit
   // false: reviews come without their note and score, which SQLite then

@@ -77,7 +77,8 @@ int64_t SeekFirstId(sqlite3* db, const char* table, const char* column, Millis f
 const std::string kBegin = "BEGIN", kCommit = "COMMIT";
 
 // Opens the database and runs `sql` for `request`: ?1 and ?2 bind the time
-// range, ?3 the agent, ?4 the id rows must exceed, ?5 the limit. With a
+// range, ?3 the agent, ?4 the id rows must exceed, ?5 the limit, ?6 the
+// largest id. With a
 // `seek_table` and a bounded range, reading starts where SeekFirstId says.
 // Calls `row` for each result row; column 0 must be the row's id.
 template <typename RowFn>
@@ -95,6 +96,11 @@ Status Run(ConnectionPool* pool, const std::string& path, std::string sql, const
     sql.replace(at, end + 8 - at, "");
   }
   if (request.agent) sql += " AND s.agent = ?3";
+  if (request.up_to_id >= 0) {
+    sql += " AND ";
+    sql += id_column;
+    sql += " <= ?6";
+  }
   if (request.limit > 0) {
     sql += " ORDER BY ";
     sql += id_column;
@@ -127,6 +133,7 @@ Status Run(ConnectionPool* pool, const std::string& path, std::string sql, const
   }
   sqlite3_bind_int64(stmt.get(), 4, after);
   if (request.limit > 0) sqlite3_bind_int64(stmt.get(), 5, request.limit);
+  if (request.up_to_id >= 0) sqlite3_bind_int64(stmt.get(), 6, request.up_to_id);
   int rc;
   while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
     ++stats->rows;
