@@ -73,3 +73,28 @@ TEST(FailureReport, AReadFailureIsAnError) {
 
 }  // namespace
 }  // namespace argus::testing
+
+namespace argus::testing {
+namespace {
+
+// The report's stuck items follow the stuck-loop check's configured
+// threshold (it once fell back to 3 of its own when the check was missing).
+TEST(FailureReport, StuckItemsFollowTheConfiguredThreshold) {
+  TestPipeline p;
+  for (int i = 0; i < 2; ++i) p.Review("rio", "health", (5 - i) * kHour, false, "missing_evidence", "pr-2");
+  for (int i = 0; i < 3; ++i) p.Review("rio", "health", (4 - i) * kHour, false, "formatting", "pr-3");
+  auto defaults = BuildFailureReport(p.source(), Config(), "rio", 24, kNow);
+  ASSERT_EQ(defaults.report["stuck_items"].size(), 1u);
+  EXPECT_EQ(defaults.report["stuck_items"][0]["item"], "pr-3");
+  auto two = BuildFailureReport(p.source(), With("checks:\n  stuck_loop:\n    item_rejections: 2\n"),
+                                "rio", 24, kNow);
+  ASSERT_EQ(two.report["stuck_items"].size(), 2u);
+  EXPECT_EQ(two.report["stuck_items"][1]["item"], "pr-2");
+  auto four = BuildFailureReport(
+      p.source(), With("checks:\n  stuck_loop:\n    item_rejections: 4\n    item_rejections_critical: 5\n"),
+      "rio", 24, kNow);
+  EXPECT_TRUE(four.report["stuck_items"].empty());
+}
+
+}  // namespace
+}  // namespace argus::testing
