@@ -25,7 +25,7 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
 port=""
 for _ in $(seq 100); do
-  port=$(ss -ltnp 2>/dev/null | grep "pid=$pid," | grep -o '127.0.0.1:[0-9]*' | head -1 | cut -d: -f2)
+  port=$(ss -ltnp 2>/dev/null | grep "pid=$pid," | grep -o '127.0.0.1:[0-9]*' | head -1 | cut -d: -f2 || true)
   [ -n "$port" ] && curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null && break
   sleep 0.1
 done
