@@ -183,7 +183,7 @@ TEST(EndToEnd, PrometheusAndAlertmanagerAgreeWithTheExporter) {
     ticketed.clear();
     for (const auto& [path, body] : webhook.received()) {
       Json j = Json::parse(body, nullptr, false);
-      if (!j.is_object()) continue;
+      if (!j.is_object() || (path != "/pager" && path != "/ticket")) continue;
       for (const Json& a : j["alerts"]) {
         const Json& l = a["labels"];
         AlertKey key{Str(l, "check"), Str(l, "agent"), Str(l, "domain"), Str(l, "severity")};
@@ -197,6 +197,48 @@ TEST(EndToEnd, PrometheusAndAlertmanagerAgreeWithTheExporter) {
   EXPECT_EQ(delivered, expected) << "alertmanager:\n" << alertmanager.log();
   for (const AlertKey& k : paged) EXPECT_EQ(std::get<3>(k), "critical");
   for (const AlertKey& k : ticketed) EXPECT_EQ(std::get<3>(k), "warning");
+
+  // Other teams' alerts in the same Alertmanager, with and without a
+  // category label, while Argus alerts fire, and while another Argus
+  // exporter is down and cannot read its database: Argus's inhibitions
+  // touch none of them, and its routes do not take them.
+  const std::string foreign = R"([
+    {"labels": {"alertname": "DiskFull", "severity": "warning", "team": "storage"}},
+    {"labels": {"alertname": "QueueLag", "severity": "warning", "category": "queue", "team": "queues"}},
+    {"labels": {"alertname": "ArgusDatabaseUnreadable", "severity": "critical", "category": "exporter",
+                "job": "argus", "instance": "elsewhere:27487"}},
+    {"labels": {"alertname": "ArgusExporterDown", "severity": "critical", "category": "exporter",
+                "job": "argus", "instance": "elsewhere:27487"}}])";
+  const HttpReply posted = SendRaw(am_port, "POST /api/v2/alerts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                            "Content-Type: application/json\r\nContent-Length: " +
+                                            std::to_string(foreign.size()) + "\r\nConnection: close\r\n\r\n" +
+                                            foreign);
+  ASSERT_EQ(posted.status, 200) << posted.body;
+  std::set<std::string> others;
+  WaitFor(std::chrono::seconds(20), [&] {
+    others.clear();
+    for (const auto& [path, body] : webhook.received()) {
+      Json j = Json::parse(body, nullptr, false);
+      if (!j.is_object() || path != "/default") continue;
+      for (const Json& a : j["alerts"]) others.insert(Str(a["labels"], "alertname"));
+    }
+    return others.size() >= 2;
+  });
+  EXPECT_EQ(others, (std::set<std::string>{"DiskFull", "QueueLag"})) << "alertmanager:\n" << alertmanager.log();
+  // The Argus alerts of this exporter are not inhibited by the other one's
+  // outage.
+  const Json all = GetJson(am_port, "/api/v2/alerts");
+  ASSERT_TRUE(all.is_array()) << all.dump();
+  for (const Json& a : all) {
+    // Inhibited: only Argus alerts; of this exporter, only a warning (by
+    // its own critical); the other exporter's unreadable database (by its
+    // own ArgusExporterDown).
+    if (!a.contains("status") || a["status"]["inhibitedBy"].empty()) continue;
+    EXPECT_EQ(Str(a["labels"], "alertname").rfind("Argus", 0), 0u) << a.dump();
+    if (Str(a["labels"], "instance") == "127.0.0.1:" + std::to_string(argus_port)) {
+      EXPECT_EQ(Str(a["labels"], "severity"), "warning") << a.dump();
+    }
+  }
 
   // Every Grafana panel's query returns data from this Prometheus.
   const Json dashboard = Json::parse(Slurp(source / "grafana/dashboards/argus-overview.json"));
