@@ -190,6 +190,70 @@ TEST_F(DatabaseFaultTest, MissingAtStartThenCreated) {
   EXPECT_EQ(Route(*exporter, "GET", "/check", "").status, 200);
 }
 
+// Blind is never "all clear": while the database cannot be read, every
+// endpoint says so, and serves the alerts and gauges of the last good run,
+// marked as such (the Python service kept its alerts when a check failed).
+TEST_F(DatabaseFaultTest, ABlindExporterKeepsItsLastAlertsAndSaysItIsBlind) {
+  Demo(path_);
+  auto exporter = Make();
+  auto good = exporter->RunCycle();
+  ASSERT_EQ(good->result.alerts.size(), 7u);
+  const double idle = MetricValue(good->metrics_text, "argus_agent_idle_seconds{agent=\"bard\"}");
+  const double reviews = MetricValue(good->metrics_text, "argus_reviews_total{agent=\"atlas\",domain=\"health\",verdict=\"approved\"}");
+  ASSERT_GT(idle, 0);
+  ASSERT_GT(reviews, 0);
+
+  fs::rename(path_, path_ + ".away");
+  auto blind = exporter->RunCycle();
+  EXPECT_EQ(Up(*blind), 0);
+  EXPECT_EQ(blind->result.alerts.size(), 7u);
+  HttpResponse r = Route(*exporter, "GET", "/api/alerts", "");
+  EXPECT_EQ(r.status, 503);
+  nlohmann::json j = nlohmann::json::parse(r.body);
+  EXPECT_EQ(j["total"], 7);
+  EXPECT_NE(j["error"].get<std::string>().find(path_), std::string::npos) << j.dump();
+  EXPECT_EQ(j["kept_from"].size(), 7u) << j.dump();
+  EXPECT_EQ(j["kept_from"]["dormant_agent"], FormatTimestamp(kNow));
+  EXPECT_EQ(Route(*exporter, "GET", "/api/alerts", "severity=critical").status, 503);
+  r = Route(*exporter, "GET", "/check", "");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(nlohmann::json::parse(r.body)["alert_count"], 7);
+
+  // The gauges and counters stay, so no alert resolves for want of them.
+  const std::string& m = blind->metrics_text;
+  EXPECT_EQ(MetricValue(m, "argus_agent_idle_seconds{agent=\"bard\"}"), idle);
+  EXPECT_EQ(MetricValue(m, "argus_reviews_total{agent=\"atlas\",domain=\"health\",verdict=\"approved\"}"), reviews);
+  EXPECT_EQ(MetricValue(m, "argus_alerts{check=\"stuck_loop\",severity=\"critical\"}"), 1);
+  EXPECT_EQ(MetricValue(m, "argus_check_last_success_timestamp_seconds{check=\"cost_spike\"}"), kNow / 1000.0);
+  EXPECT_GT(MetricValue(m, "argus_last_success_timestamp_seconds"), 0);
+
+  // The page says it first.
+  const std::string page = Route(*exporter, "GET", "/", "").body;
+  const size_t blind_at = page.find("Argus cannot see the pipeline");
+  ASSERT_NE(blind_at, std::string::npos) << page;
+  EXPECT_LT(blind_at, page.find("Last check"));
+  EXPECT_NE(page.find("last good results"), std::string::npos);
+
+  // Back: the same file is not a replaced one.
+  fs::rename(path_ + ".away", path_);
+  auto back = exporter->RunCycle();
+  EXPECT_EQ(Up(*back), 1);
+  EXPECT_EQ(Route(*exporter, "GET", "/api/alerts", "").status, 200);
+  EXPECT_EQ(MetricValue(back->metrics_text, "argus_database_reloads_total"), 0);
+  EXPECT_EQ(MetricValue(back->metrics_text, "argus_reviews_total{agent=\"atlas\",domain=\"health\",verdict=\"approved\"}"), reviews);
+  EXPECT_EQ(nlohmann::json::parse(Route(*exporter, "GET", "/api/alerts", "").body).count("kept_from"), 0u);
+}
+
+TEST_F(DatabaseFaultTest, BlindFromTheStartHasNoSuccessToShow) {
+  auto exporter = Make();
+  auto p = exporter->RunCycle();
+  HttpResponse r = Route(*exporter, "GET", "/api/alerts", "");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(nlohmann::json::parse(r.body)["total"], 0);
+  EXPECT_EQ(p->metrics_text.find("\nargus_last_success_timestamp_seconds "), std::string::npos);
+  EXPECT_NE(Route(*exporter, "GET", "/", "").body.find("No check has run successfully yet"), std::string::npos);
+}
+
 TEST_F(DatabaseFaultTest, LockedThenReleased) {
   Demo(path_);
   auto exporter = Make();

@@ -48,13 +48,16 @@ CycleResult EvaluateChecks(const Config& config, Millis now, const TableErrors& 
     run.duration_seconds = SecondsSince(check_start);
     result.runs.push_back(std::move(run));
   }
-  std::stable_sort(result.alerts.begin(), result.alerts.end(),
-                   [](const Alert& a, const Alert& b) {
-                     if (a.severity != b.severity) return a.severity > b.severity;
-                     return a.id() < b.id();
-                   });
+  SortAlerts(result.alerts);
   result.duration_seconds = SecondsSince(start);
   return result;
+}
+
+void SortAlerts(std::vector<Alert>& alerts) {
+  std::stable_sort(alerts.begin(), alerts.end(), [](const Alert& a, const Alert& b) {
+    if (a.severity != b.severity) return a.severity > b.severity;
+    return a.id() < b.id();
+  });
 }
 
 std::string TableError(const TableErrors& errors, const Check& check) {
@@ -95,11 +98,15 @@ nlohmann::json CheckBody(const CycleResult& result, const Config& config,
                          {"alerts", std::move(alerts)},
                          {"failure_reports", std::move(reports)}};
   if (result.any_check_failed()) {
-    nlohmann::json errors = nlohmann::json::object();
+    nlohmann::json errors = nlohmann::json::object(), kept = nlohmann::json::object();
     for (const CheckRun& r : result.runs) {
       if (!r.error.empty()) errors[r.check] = r.error;
+      if (r.kept_from) kept[r.check] = FormatTimestamp(*r.kept_from);
     }
     body["errors"] = std::move(errors);
+    // The checks whose alerts are those of their last good run, and when
+    // that ran.
+    if (!kept.empty()) body["kept_from"] = std::move(kept);
   }
   return body;
 }

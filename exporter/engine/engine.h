@@ -2,6 +2,7 @@
 #define ARGUS_ENGINE_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct CheckRun {
   std::string check;
   double duration_seconds = 0;
   std::string error;  // empty when it ran
+  // When it could not run and the result holds its alerts and samples of
+  // its last good run instead: that run's evaluation instant.
+  std::optional<Millis> kept_from;
 };
 
 // The outcome of one evaluation of every enabled check.
@@ -36,6 +40,9 @@ struct CycleResult {
 
 // The error a check inherits from the tables it reads, or "".
 std::string TableError(const TableErrors& errors, const Check& check);
+
+// Worst first, then by id.
+void SortAlerts(std::vector<Alert>& alerts);
 
 // Runs every enabled check through `evaluate`, except those whose tables
 // failed, and assembles the result (alerts worst first).

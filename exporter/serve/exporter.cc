@@ -113,6 +113,7 @@ void Exporter::ApplyReload() {
     totals_ = PipelineTotals(static_cast<size_t>(config->top_reasons));
     feed_->Join(&totals_);
     replacements_seen_ = 0;
+    if (source) last_good_.clear();  // another database says nothing of this one
   } else if (config->top_reasons != config_->top_reasons) {
     // Other labels: the totals alone are counted afresh.
     totals_ = PipelineTotals(static_cast<size_t>(config->top_reasons));
@@ -146,6 +147,7 @@ std::shared_ptr<const Published> Exporter::DoCycle() {
     stats_.database_reloads += double(feed_->replacements() - replacements_seen_);
     replacements_seen_ = feed_->replacements();
   }
+  KeepLastGood(config, result);
   published->check_body = CheckBody(result, config, *source_);
   published->checked_at = FormatTimestamp(now);
 
@@ -154,6 +156,7 @@ std::shared_ptr<const Published> Exporter::DoCycle() {
   stats_.last_run_seconds = static_cast<double>(WallClockMillis()) / kSecond;
   for (const CheckRun& run : result.runs) {
     if (!run.error.empty()) stats_.check_errors[run.check] += 1;
+    if (run.error.empty()) stats_.check_last_success[run.check] = now;
   }
   if (result.database_ok() && !result.any_check_failed()) {
     stats_.last_success_seconds = stats_.last_run_seconds;
@@ -181,6 +184,36 @@ std::shared_ptr<const Published> Exporter::DoCycle() {
                 {"duration_seconds", std::to_string(result.duration_seconds)}});
   }
   return published;
+}
+
+void Exporter::KeepLastGood(const Config& config, CycleResult& result) {
+  // Which check published which gauge.
+  std::map<std::string, std::string> owner;
+  for (const auto& check : config.checks) {
+    for (const GaugeInfo& g : check->Gauges()) owner[g.metric] = std::string(check->id());
+  }
+  for (const CheckRun& run : result.runs) {
+    if (!run.error.empty()) continue;
+    LastGood& good = last_good_[run.check];
+    good = {result.now, {}, {}};
+    for (const Alert& a : result.alerts) {
+      if (a.check == run.check) good.alerts.push_back(a);
+    }
+    for (const Sample& s : result.samples) {
+      if (owner[s.metric] == run.check) good.samples.push_back(s);
+    }
+  }
+  bool kept = false;
+  for (CheckRun& run : result.runs) {
+    if (run.error.empty()) continue;
+    auto it = last_good_.find(run.check);
+    if (it == last_good_.end()) continue;
+    run.kept_from = it->second.at;
+    result.alerts.insert(result.alerts.end(), it->second.alerts.begin(), it->second.alerts.end());
+    result.samples.insert(result.samples.end(), it->second.samples.begin(), it->second.samples.end());
+    kept = true;
+  }
+  if (kept) SortAlerts(result.alerts);
 }
 
 std::vector<std::string> Exporter::KnownAgents() const {

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -100,6 +101,17 @@ class Exporter {
   std::unique_ptr<IncrementalEngine> engine_;
   ExporterStats stats_;
   int64_t replacements_seen_ = 0;
+  // What each check said in its last good run, served again (marked as
+  // such) while it cannot run: Argus never answers "all clear" blind.
+  struct LastGood {
+    Millis at = 0;
+    std::vector<Alert> alerts;
+    std::vector<Sample> samples;
+  };
+  std::map<std::string, LastGood> last_good_;
+  // Takes the good runs of `result` in, and puts the last good results of
+  // the checks that could not run into it.
+  void KeepLastGood(const Config& config, CycleResult& result);
   std::vector<std::string> agents_;
 
   mutable std::mutex mu_;

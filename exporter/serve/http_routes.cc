@@ -127,9 +127,20 @@ HttpResponse Alerts(Exporter& exporter, std::string_view query) {
     }
   }
   const size_t total = alerts.size();
-  return Json(200, {{"alerts", std::move(alerts)},
-                    {"total", total},
-                    {"last_check", latest ? nlohmann::json(latest->checked_at) : nlohmann::json()}});
+  nlohmann::json body = {{"alerts", std::move(alerts)},
+                         {"total", total},
+                         {"last_check", latest ? nlohmann::json(latest->checked_at) : nlohmann::json()}};
+  // Blind is never "all clear": when a check could not run, the answer is
+  // 503, with why, and the alerts of its last good run (as the Python
+  // service kept its alerts when a check failed).
+  if (latest && latest->result.any_check_failed()) {
+    const CycleResult& r = latest->result;
+    body["error"] = !r.database_error.empty() ? r.database_error : latest->check_body["errors"].begin()->get<std::string>();
+    body["errors"] = latest->check_body["errors"];
+    if (latest->check_body.contains("kept_from")) body["kept_from"] = latest->check_body["kept_from"];
+    return Json(503, body);
+  }
+  return Json(200, body);
 }
 
 HttpResponse Report(Exporter& exporter, std::string_view raw_agent, std::string_view query) {

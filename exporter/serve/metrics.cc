@@ -44,10 +44,18 @@ void AddExporterMetrics(Registry& r, const Config& config, const CycleResult& cy
   Gauge(r, "last_run_timestamp_seconds", "When the last cycle finished (Unix time).")
       .Add({})
       .Set(stats.last_run_seconds);
-  Gauge(r, "last_success_timestamp_seconds",
-        "When the last cycle without any error finished (Unix time).")
-      .Add({})
-      .Set(stats.last_success_seconds);
+  // Absent until a cycle succeeds: 0 would read as "stale since 1970".
+  auto& last_success = Gauge(r, "last_success_timestamp_seconds",
+                             "When the last cycle without any error finished (Unix time).");
+  if (stats.last_success_seconds > 0) last_success.Add({}).Set(stats.last_success_seconds);
+  // Per check: when it last ran (its evaluation instant, Unix time). A check
+  // that cannot run serves the alerts and gauges of that run meanwhile.
+  auto& check_success = Gauge(r, "check_last_success_timestamp_seconds",
+                              "Evaluation instant of the check's last run without error (Unix time); "
+                              "while it cannot run, its gauges and alerts are those of that run.");
+  for (const auto& [check, at] : stats.check_last_success) {
+    check_success.Add({{"check", check}}).Set(static_cast<double>(at) / kSecond);
+  }
   Gauge(r, "evaluation_timestamp_seconds",
         "The instant the last cycle evaluated the checks as of (the clock, or --now).")
       .Add({})

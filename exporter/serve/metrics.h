@@ -14,7 +14,8 @@ namespace argus {
 struct ExporterStats {
   bool up = false;                            // database readable in the last cycle
   double last_run_seconds = 0;                // wall clock, Unix seconds
-  double last_success_seconds = 0;            // last cycle without any error
+  double last_success_seconds = 0;            // last cycle without any error (0: none yet)
+  std::map<std::string, Millis> check_last_success;  // per check: evaluation instant of its last good run
   std::map<std::string, double> check_errors; // cumulative, per check
   double cycles = 0;
   double database_reloads = 0;

@@ -43,14 +43,24 @@ std::string RenderStatusPage(const Exporter& exporter) {
     return html + "<p class=\"muted\">No check cycle has completed yet.</p></body></html>\n";
   }
   const CycleResult& r = latest->result;
+  if (r.any_check_failed()) {
+    // Above everything: what is shown is not what is happening now.
+    std::string kept, error = r.database_error;
+    for (const CheckRun& run : r.runs) {
+      if (error.empty()) error = run.error;
+      if (run.kept_from) kept += (kept.empty() ? "" : ", ") + run.check + " as of " + FormatTimestamp(*run.kept_from);
+    }
+    html += "<p class=\"critical\"><strong>Argus cannot see the pipeline:</strong> " +
+            HtmlEscape(error) + "</p>\n";
+    html += kept.empty() ? "<p class=\"critical\">No check has run successfully yet: no alert below means nothing.</p>\n"
+                         : "<p class=\"critical\">The checks that could not run show their last good results: " +
+                               HtmlEscape(kept) + ".</p>\n";
+  }
   html += "<p>Last check: " + HtmlEscape(latest->checked_at) + " — " +
           std::to_string(r.alerts.size()) + " alerts (" +
           std::to_string(r.Count(Severity::kCritical)) + " critical, " +
           std::to_string(r.Count(Severity::kWarning)) + " warning, " +
           std::to_string(r.Count(Severity::kInfo)) + " info)</p>\n";
-  if (!r.database_ok()) {
-    html += "<p class=\"critical\">Database unreadable: " + HtmlEscape(r.database_error) + "</p>\n";
-  }
   std::set<std::string> agents;
   for (Severity s : {Severity::kCritical, Severity::kWarning, Severity::kInfo}) {
     const std::string name(SeverityName(s));

@@ -222,7 +222,10 @@ void RowFeed::ReadConcurrently(const std::vector<Table>& tables, Millis since, R
 std::string RowFeed::Replaced(const int64_t* max_ids) {
   std::string why;
   const std::string generation = source_.Generation();
-  if (generation != generation_) {
+  // A file that cannot be seen at all (moved away for a moment) is not
+  // another file: the read fails, and the file that comes back is judged
+  // by its own identity.
+  if (!generation.empty() && generation != generation_) {
     if (!generation_.empty()) why = "the database file was replaced";
     generation_ = generation;
   }
