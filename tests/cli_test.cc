@@ -146,6 +146,23 @@ TEST_F(CliTest, HelpDocumentsEverySubcommand) {
   EXPECT_NE(r.out.find("--no-plants"), std::string::npos);
 }
 
+// `argus_exporter --db X` serves, so the top-level help shows serve's flags.
+TEST_F(CliTest, TopLevelHelpShowsTheFlagsABareCallTakes) {
+  Outcome r = Exec("--help");
+  EXPECT_EQ(r.status, 0);
+  for (const char* flag : {"--web.listen-address", "--interval", "--web.config.file", "--version"}) {
+    EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
+  }
+  EXPECT_EQ(Exec("").status, 3) << "a bare call serves, and without a database it refuses";
+}
+
+TEST_F(CliTest, VersionPrintsTheReleaseAndRevision) {
+  Outcome r = Exec("--version");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("argus_exporter 0.1.0 (revision ", 0), 0u) << r.out;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
 TEST_F(CliTest, ReportPrintsTheFailureReport) {
   Outcome r = Exec("report dax --hours 6 --db " + *db_ + " --now " + kNow);
   EXPECT_EQ(r.status, 0) << r.err;

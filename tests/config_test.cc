@@ -173,6 +173,10 @@ TEST(DefaultConfigYaml, ReadsBackAsTheDefaults) {
     }
   }
   EXPECT_EQ(c.sources.reviews, defaults.sources.reviews);
+  // The database has no default, and the example does not pretend one: a
+  // check with it and no --db says so rather than reading a path nobody
+  // chose.
+  EXPECT_EQ(c.database, "");
 }
 
 TEST(DefaultConfigYaml, IsTheShippedExample) {

@@ -18,6 +18,7 @@
 #include "exporter/engine/incremental_engine.h"
 #include "exporter/base/log.h"
 #include "exporter/engine/rules.h"
+#include "exporter/base/version.h"
 #include "exporter/source/sqlite_source.h"
 #include "exporter/serve/web_config.h"
 
@@ -346,24 +347,37 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   config_cmd->add_option("--now", unused_now, "accepted like every subcommand; the defaults do not depend on it")
       ->check(valid_now);
 
+  bool version = false;
+  app.add_flag("--version", version, "print the version and exit");
+
   // No subcommand means serve: `argus_exporter --db x` runs the exporter.
   std::vector<std::string> full = args;
-  if (full.empty() || (full[0].rfind("-", 0) == 0 && full[0] != "--help" && full[0] != "-h")) {
+  if (full.empty() || (full[0].rfind("-", 0) == 0 && full[0] != "--help" && full[0] != "-h" &&
+                       full[0] != "--version")) {
     full.insert(full.begin(), "serve");
   }
+  // The top-level help shows serve's flags too: they work without it.
+  auto help = [&] {
+    return app.help() + "\nWithout a subcommand, " + kProgram + " runs serve with these flags:\n" +
+           serve->help().substr(serve->help().find("Options:"));
+  };
   std::vector<std::string> reversed(full.rbegin(), full.rend());
   try {
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
-    out << app.help();
+    out << (app.get_subcommands().empty() ? help() : app.help());
     return kExitOk;
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) {
-      out << app.help();
+      out << help();
       return kExitOk;
     }
     std::string message = e.what();
     return Fail(err, "error: " + message + " (see --help)");
+  }
+  if (version) {
+    out << kProgram << " " << Version() << " (revision " << Revision() << ")\n";
+    return kExitOk;
   }
   if (*check) return RunCheck(check_flags, format, out, err);
   if (*report) return RunReport(report_flags, agent, hours, out, err);
@@ -381,7 +395,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     out << DefaultConfigYaml();
     return kExitOk;
   }
-  out << app.help();
+  out << help();
   return kExitOk;
 }
 

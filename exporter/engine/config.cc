@@ -266,8 +266,10 @@ std::string DefaultConfigYaml() {
   YAML::Emitter out;
   out << YAML::Comment("Argus configuration. Every key is optional; shown are the defaults.");
   out << YAML::BeginMap;
-  out << YAML::Key << "database" << YAML::Value << "/var/lib/pipeline/pipeline.db"
-      << YAML::Comment("the pipeline's SQLite file, opened read-only; no default: set it or pass --db");
+  // No default: an example path here would be taken for a setting.
+  out << YAML::Key << "database" << YAML::Value << YAML::DoubleQuoted << ""
+      << YAML::Comment("the pipeline's SQLite file (e.g. /var/lib/pipeline/pipeline.db), opened "
+                       "read-only; no default: set it or pass --db");
   out << YAML::Key << "interval" << YAML::Value << FormatDuration(c.interval)
       << YAML::Comment("how often the server runs the checks");
   out << YAML::Key << "listen_address" << YAML::Value << c.listen_address

@@ -1,5 +1,7 @@
 #include "exporter/serve/metrics.h"
 
+#include "exporter/base/version.h"
+
 #include "exporter/base/format.h"
 
 #include <prometheus/counter.h>
@@ -10,12 +12,6 @@
 #include <set>
 #include <sstream>
 
-#ifndef ARGUS_VERSION
-#define ARGUS_VERSION "unknown"
-#endif
-#ifndef ARGUS_REVISION
-#define ARGUS_REVISION "unknown"
-#endif
 
 namespace argus {
 namespace {
@@ -39,7 +35,7 @@ void AddExporterMetrics(Registry& r, const Config& config, const CycleResult& cy
       .Add({})
       .Set(stats.up ? 1 : 0);
   Gauge(r, "exporter_build_info", "Argus version and revision; always 1.")
-      .Add({{"version", ARGUS_VERSION}, {"revision", ARGUS_REVISION}})
+      .Add({{"version", Version()}, {"revision", Revision()}})
       .Set(1);
   Gauge(r, "last_run_timestamp_seconds", "When the last cycle finished (Unix time).")
       .Add({})
