@@ -93,6 +93,11 @@ std::string RulesYaml(const Config& config) {
       {"ArgusExporterDown", Severity::kCritical, "up{" + job + "} == 0", "2m",
        "Argus exporter {{ $labels.instance }} is down",
        "Prometheus cannot scrape Argus at {{ $labels.instance }}: no detection is running."},
+      {"ArgusExporterAbsent", Severity::kCritical, "absent(up{" + job + "})", "5m",
+       "Prometheus has no Argus target",
+       "Prometheus knows no target of job " + config.prometheus_job +
+           ": the job was renamed or the target left service discovery, so nothing "
+           "watches the pipeline and ArgusExporterDown cannot fire."},
       {"ArgusDatabaseUnreadable", Severity::kCritical, "argus_up{" + job + "} == 0", "2m",
        "Argus cannot read the pipeline database",
        "Argus at {{ $labels.instance }} could not read the pipeline database in its last cycle; "
