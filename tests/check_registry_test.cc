@@ -113,7 +113,7 @@ TEST_F(CheckRegistryTest, ARegisteredCheckGetsConfigKeysAndValidation) {
 TEST_F(CheckRegistryTest, ARegisteredCheckGetsRulesGaugesAlertsAndFilters) {
   const std::string rules = RulesYaml(Config());
   EXPECT_NE(rules.find("alert: ArgusBusyAgent"), std::string::npos);
-  EXPECT_NE(rules.find("argus_agent_busy_items >= 3 < 5"), std::string::npos);
+  EXPECT_NE(rules.find("argus_agent_busy_items{job=\"argus\"} >= 3 < 5"), std::string::npos);
 
   TestPipeline p;
   for (int i = 0; i < 4; ++i) p.Review("rio", "legal", (30 + i) * kMinute, true);

@@ -360,7 +360,7 @@ TEST_F(CliTest, RulesFollowTheConfig) {
                            "checks:\n  stuck_loop:\n    item_rejections: 4\n  cost_spike:\n    enabled: false\n";
   Outcome r = Exec("rules --config " + config);
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.out.find("argus_agent_stuck_item_rejections >= 4 - 1e-09"), std::string::npos);
+  EXPECT_NE(r.out.find("argus_agent_stuck_item_rejections{job=\"pipeline-argus\"} >= 4 - 1e-09"), std::string::npos);
   EXPECT_EQ(r.out.find("ArgusCostSpike"), std::string::npos);
   EXPECT_NE(r.out.find("up{job=\"pipeline-argus\"} == 0"), std::string::npos);
   EXPECT_NE(r.out.find("runbook_url: https://wiki.example/argus/runbooks.md#argusstuckloop"), std::string::npos);

@@ -277,7 +277,7 @@ std::string DefaultConfigYaml() {
   out << YAML::Key << "top_reasons" << YAML::Value << static_cast<int>(c.top_reasons)
       << YAML::Comment("rejection reasons beyond the N most frequent are published as 'other'");
   out << YAML::Key << "prometheus_job" << YAML::Value << c.prometheus_job
-      << YAML::Comment("job label of the scrape config, used by the exporter-health rules");
+      << YAML::Comment("job label of the scrape config; every generated rule selects on it");
   out << YAML::Key << "runbook_base_url" << YAML::Value << c.runbook_base_url
       << YAML::Comment("where docs/runbooks.md is published; rules link to its sections");
   out << YAML::Key << "sources" << YAML::Comment("one SELECT per table, returning its columns")

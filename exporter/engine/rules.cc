@@ -84,7 +84,37 @@ void EmitRule(YAML::Emitter& out, const std::string& runbook, const std::string&
   out << YAML::EndMap;
 }
 
+bool IdentifierChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == ':';
+}
+
 }  // namespace
+
+std::string SelectJob(const std::string& expr, const std::string& job) {
+  const std::string matcher = "job=\"" + job + "\"";
+  std::string out;
+  size_t i = 0;
+  while (i < expr.size()) {
+    const size_t at = expr.find("argus_", i);
+    if (at == std::string::npos || (at > 0 && IdentifierChar(expr[at - 1]))) {
+      const size_t end = at == std::string::npos ? expr.size() : at + 6;
+      out.append(expr, i, end - i);
+      i = end;
+      continue;
+    }
+    size_t end = at;
+    while (end < expr.size() && IdentifierChar(expr[end])) ++end;
+    out.append(expr, i, end - i);
+    if (end < expr.size() && expr[end] == '{') {
+      out += "{" + matcher + ",";
+      ++end;
+    } else {
+      out += "{" + matcher + "}";
+    }
+    i = end;
+  }
+  return out;
+}
 
 std::string RulesYaml(const Config& config) {
   const std::string job = "job=\"" + config.prometheus_job + "\"";
@@ -128,7 +158,8 @@ std::string RulesYaml(const Config& config) {
   for (const auto& check : config.checks) {
     if (!check->enabled) continue;
     for (const RuleSpec& r : check->Rules()) {
-      EmitRule(out, config.runbook_base_url, r.alert, r.expr, "", r.severity,
+      EmitRule(out, config.runbook_base_url, r.alert, SelectJob(r.expr, config.prometheus_job), "",
+               r.severity,
                std::string(check->category()), std::string(check->id()), r.summary,
                r.description);
     }

@@ -39,6 +39,10 @@ std::vector<RuleSpec> SpikeRules(const std::string& alert, const std::string& me
 // (`argus_exporter rules`). Disabled checks contribute none.
 std::string RulesYaml(const Config& config);
 
+// `expr` with every argus_ metric selecting Prometheus job `job`, so that
+// the rules see only the series of the Argus scrape, never a namesake's.
+std::string SelectJob(const std::string& expr, const std::string& job);
+
 // The anchor of an alert's section in docs/runbooks.md ("argusstuckloop").
 std::string RunbookAnchor(const std::string& alert);
 
