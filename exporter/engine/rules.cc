@@ -27,7 +27,8 @@ std::string PromNumber(double value) {
 std::vector<RuleSpec> SpikeRules(const std::string& alert, const std::string& metric,
                                  double minimum, double windows_per_baseline,
                                  double warning_factor, double critical_factor,
-                                 const std::string& summary, const std::string& description) {
+                                 const std::string& summary,
+                                 const std::function<std::string(double, bool)>& describe) {
   const std::string t = kPromTolerance;
   const std::string cur = metric + "{window=\"current\"}";
   const std::string mean = "(" + metric + "{window=\"baseline\"} / " +
@@ -41,8 +42,8 @@ std::vector<RuleSpec> SpikeRules(const std::string& alert, const std::string& me
   };
   return {
       {alert, Severity::kWarning, at_least(warning_factor) + " unless " + at_least(critical_factor),
-       summary, description},
-      {alert, Severity::kCritical, at_least(critical_factor), summary, description},
+       summary, describe(warning_factor, false)},
+      {alert, Severity::kCritical, at_least(critical_factor), summary, describe(critical_factor, true)},
   };
 }
 

@@ -1,6 +1,7 @@
 #ifndef ARGUS_RULES_H_
 #define ARGUS_RULES_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,10 +31,13 @@ std::string PromNumber(double value);
 // gauge `metric` with window="current" is at least `minimum` and at least
 // `factor` times its window="baseline" value per window (the baseline spans
 // `windows_per_baseline` windows), warning below the critical factor.
+// `describe(factor, critical)` words each rule's description from its own
+// factor.
 std::vector<RuleSpec> SpikeRules(const std::string& alert, const std::string& metric,
                                  double minimum, double windows_per_baseline,
                                  double warning_factor, double critical_factor,
-                                 const std::string& summary, const std::string& description);
+                                 const std::string& summary,
+                                 const std::function<std::string(double, bool)>& describe);
 
 // The alerting rules for `config`, as the YAML Prometheus loads
 // (`argus_exporter rules`). Disabled checks contribute none.

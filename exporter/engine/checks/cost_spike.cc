@@ -99,14 +99,15 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
   }
 
   std::vector<RuleSpec> Rules() const override {
-    const std::string description =
-        "{{ $labels.agent }} spent ${{ $value | printf \"%.2f\" }} in the last " +
-        FormatDuration(window_) + ", at least " + PromNumber(warning_factor_) +
-        "x its mean over the " + FormatDuration(baseline_) + " before (critical at " +
-        PromNumber(critical_factor_) + "x).";
+    auto describe = [&](double factor, bool critical) {
+      return "{{ $labels.agent }} spent ${{ $value | printf \"%.2f\" }} in the last " +
+             FormatDuration(window_) + ", at least " + PromNumber(factor) + "x its mean over the " +
+             FormatDuration(baseline_) + " before" +
+             (critical ? "." : " (critical at " + PromNumber(critical_factor_) + "x).");
+    };
     return SpikeRules("ArgusCostSpike", "argus_agent_cost_usd", min_usd_,
                       double(baseline_) / double(window_), warning_factor_, critical_factor_,
-                      "Agent {{ $labels.agent }} cost spike", description);
+                      "Agent {{ $labels.agent }} cost spike", describe);
   }
 
 

@@ -114,11 +114,13 @@ class QualityRegressionCheck : public CheckBase<QualityRegressionCheck> {
         PromNumber(min_baseline_);
     const std::string warn = PromNumber(warning_drop_) + " - " + kPromTolerance;
     const std::string crit = PromNumber(critical_drop_) + " - " + kPromTolerance;
+    // The value is a difference of two ratios: percentage points.
+    auto points = [](double drop) { return PromNumber(drop * 100); };
     const std::string description =
         "The approval ratio of {{ $labels.agent }} over the last " + FormatDuration(window_) +
-        " is {{ $value | humanizePercentage }} below its " + FormatDuration(baseline_) +
-        " baseline (warning at " + PromNumber(warning_drop_) + ", critical at " +
-        PromNumber(critical_drop_) + ").";
+        " is {{ $value | humanizePercentage }} points below its " + FormatDuration(baseline_) +
+        " baseline (percentage points, the difference of the ratios; warning at " +
+        points(warning_drop_) + " points, critical at " + points(critical_drop_) + ").";
     return {
         {"ArgusQualityRegression", Severity::kWarning, drop + " >= " + warn + " < " + crit + guard,
          "Agent {{ $labels.agent }} approval ratio dropped", description},

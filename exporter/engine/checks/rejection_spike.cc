@@ -97,13 +97,14 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
   }
 
   std::vector<RuleSpec> Rules() const override {
-    const std::string description =
-        "{{ $labels.agent }} had {{ $value }} rejections in the last " + FormatDuration(window_) +
-        ", at least " + PromNumber(warning_factor_) + "x its rate over the " +
-        FormatDuration(baseline_) + " before (critical at " + PromNumber(critical_factor_) + "x).";
+    auto describe = [&](double factor, bool critical) {
+      return "{{ $labels.agent }} had {{ $value }} rejections in the last " + FormatDuration(window_) +
+             ", at least " + PromNumber(factor) + "x its rate over the " + FormatDuration(baseline_) +
+             " before" + (critical ? "." : " (critical at " + PromNumber(critical_factor_) + "x).");
+    };
     return SpikeRules("ArgusRejectionSpike", "argus_agent_rejections", min_rejections_,
                       double(baseline_) / double(window_), warning_factor_, critical_factor_,
-                      "Agent {{ $labels.agent }} rejection spike", description);
+                      "Agent {{ $labels.agent }} rejection spike", describe);
   }
 
 
