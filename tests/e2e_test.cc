@@ -14,6 +14,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -96,54 +97,101 @@ Json GetJson(int port, const std::string& target) {
   return r.status == 200 ? Json::parse(r.body, nullptr, false) : Json();
 }
 
-TEST(EndToEnd, PrometheusAndAlertmanagerAgreeWithTheExporter) {
-  const fs::path dir = fs::path(::testing::TempDir()) / ("argus_e2e_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const fs::path source(ARGUS_SOURCE_DIR);
+// Argus on a demo pipeline written as of now, the shipped rules in a real
+// Prometheus and the shipped routing in a real Alertmanager, all on
+// 127.0.0.1 with ports picked here, made quick (1 s scrapes and
+// evaluations; `edits` rewrite the rules, e.g. shorter `for:`), and a
+// webhook receiver inside the test.
+struct Stack {
+  Stack(const std::string& name, const std::vector<std::pair<std::string, std::string>>& rule_edits = {}) {
+    dir = fs::path(::testing::TempDir()) / ("argus_" + name + "_" + std::to_string(getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path source(ARGUS_SOURCE_DIR);
 
-  // A pipeline as of now, with one planted case of each detection.
-  DemoOptions demo;
-  demo.path = (dir / "pipeline.db").string();
-  demo.now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch()).count();
-  ASSERT_TRUE(WriteDemo(demo).ok());
+    DemoOptions demo;
+    demo.path = db = (dir / "pipeline.db").string();
+    demo.now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
+    EXPECT_TRUE(WriteDemo(demo).ok());
 
-  Webhook webhook;
-  CivetServer hooks({"listening_ports", "127.0.0.1:0", "num_threads", "4"});
-  hooks.addHandler("/", &webhook);
-  const int hook_port = hooks.getListeningPorts().front();
+    hooks = std::make_unique<CivetServer>(std::vector<std::string>{"listening_ports", "127.0.0.1:0", "num_threads", "4"});
+    hooks->addHandler("/", &webhook);
+    const int hook_port = hooks->getListeningPorts().front();
 
-  const int argus_port = FreePort(), prom_port = FreePort(), am_port = FreePort();
-  Process argus({ARGUS_EXPORTER_BIN, "serve", "--db", demo.path, "--web.listen-address",
-                 "127.0.0.1:" + std::to_string(argus_port), "--interval", "1s"},
-                dir / "argus.log");
+    argus_port = FreePort();
+    prom_port = FreePort();
+    am_port = FreePort();
+    argus = std::make_unique<Process>(
+        std::vector<std::string>{ARGUS_EXPORTER_BIN, "serve", "--db", db, "--web.listen-address",
+                                 "127.0.0.1:" + std::to_string(argus_port), "--interval", "1s"},
+        dir / "argus.log");
 
-  // The shipped routing, pointed at this test's webhook and made quick.
-  std::string am = Slurp(source / "rules/alertmanager.yml");
-  for (auto [from, to] : {std::pair<std::string, std::string>{"http://127.0.0.1:9095",
-                                                              "http://127.0.0.1:" + std::to_string(hook_port)},
-                          {"group_wait: 30s", "group_wait: 1s"},
-                          {"group_interval: 5m", "group_interval: 1s"}}) {
-    for (size_t at; (at = am.find(from)) != std::string::npos;) am.replace(at, from.size(), to);
+    // The shipped routing, pointed at this test's webhook and made quick.
+    std::string am = Slurp(source / "rules/alertmanager.yml");
+    Replace(am, {{"http://127.0.0.1:9095", "http://127.0.0.1:" + std::to_string(hook_port)},
+                 {"group_wait: 30s", "group_wait: 1s"},
+                 {"group_interval: 5m", "group_interval: 1s"}});
+    std::ofstream(dir / "alertmanager.yml") << am;
+    alertmanager = std::make_unique<Process>(
+        std::vector<std::string>{"prometheus-alertmanager", "--config.file=" + (dir / "alertmanager.yml").string(),
+                                 "--storage.path=" + (dir / "am").string(),
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(am_port),
+                                 "--cluster.listen-address="},
+        dir / "alertmanager.log");
+
+    std::string rules = Slurp(source / "rules/argus-alerts.yml");
+    Replace(rules, rule_edits);
+    std::ofstream(dir / "argus-alerts.yml") << rules;
+    std::ofstream(dir / "prometheus.yml")
+        << "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+        << "rule_files: ['" << (dir / "argus-alerts.yml").string() << "']\n"
+        << "alerting: {alertmanagers: [{static_configs: [{targets: ['127.0.0.1:" << am_port << "']}]}]}\n"
+        << "scrape_configs: [{job_name: argus, static_configs: [{targets: ['127.0.0.1:" << argus_port << "']}]}]\n";
+    prometheus = std::make_unique<Process>(
+        std::vector<std::string>{"prometheus", "--config.file=" + (dir / "prometheus.yml").string(),
+                                 "--storage.tsdb.path=" + (dir / "prom").string(),
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+        dir / "prometheus.log");
   }
-  std::ofstream(dir / "alertmanager.yml") << am;
-  Process alertmanager({"prometheus-alertmanager", "--config.file=" + (dir / "alertmanager.yml").string(),
-                        "--storage.path=" + (dir / "am").string(),
-                        "--web.listen-address=127.0.0.1:" + std::to_string(am_port),
-                        "--cluster.listen-address="},
-                       dir / "alertmanager.log");
+  ~Stack() {
+    prometheus.reset();
+    alertmanager.reset();
+    argus.reset();
+    hooks.reset();
+    fs::remove_all(dir);
+  }
 
-  std::ofstream(dir / "prometheus.yml")
-      << "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-      << "rule_files: ['" << (source / "rules/argus-alerts.yml").string() << "']\n"
-      << "alerting: {alertmanagers: [{static_configs: [{targets: ['127.0.0.1:" << am_port << "']}]}]}\n"
-      << "scrape_configs: [{job_name: argus, static_configs: [{targets: ['127.0.0.1:" << argus_port << "']}]}]\n";
-  Process prometheus({"prometheus", "--config.file=" + (dir / "prometheus.yml").string(),
-                      "--storage.tsdb.path=" + (dir / "prom").string(),
-                      "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
-                     dir / "prometheus.log");
-  ASSERT_TRUE(argus.running() && alertmanager.running() && prometheus.running());
+  static void Replace(std::string& text, const std::vector<std::pair<std::string, std::string>>& edits) {
+    for (const auto& [from, to] : edits) {
+      for (size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size()) {
+        text.replace(at, from.size(), to);
+      }
+    }
+  }
+  bool Running() const { return argus->running() && alertmanager->running() && prometheus->running(); }
+  std::string Logs() const {
+    return "prometheus:\n" + prometheus->log() + "\nalertmanager:\n" + alertmanager->log() +
+           "\nargus:\n" + argus->log();
+  }
+
+  fs::path dir;
+  std::string db;
+  Webhook webhook;
+  std::unique_ptr<CivetServer> hooks;
+  int argus_port = 0, prom_port = 0, am_port = 0;
+  std::unique_ptr<Process> argus, alertmanager, prometheus;
+};
+
+TEST(EndToEnd, PrometheusAndAlertmanagerAgreeWithTheExporter) {
+  Stack stack("e2e");
+  ASSERT_TRUE(stack.Running());
+  const fs::path source(ARGUS_SOURCE_DIR);
+  const int argus_port = stack.argus_port, prom_port = stack.prom_port, am_port = stack.am_port;
+  Webhook& webhook = stack.webhook;
+  Process& prometheus = *stack.prometheus;
+  Process& alertmanager = *stack.alertmanager;
+  Process& argus = *stack.argus;
 
   // The target is up.
   const bool up = WaitFor(std::chrono::seconds(40), [&] {
@@ -262,7 +310,81 @@ TEST(EndToEnd, PrometheusAndAlertmanagerAgreeWithTheExporter) {
   alertmanager.Stop();
   argus.Stop();
   EXPECT_EQ(argus.log().find("level=error"), std::string::npos) << argus.log();
-  fs::remove_all(dir);
+}
+
+// One alert of one notification the webhook received.
+struct Notified {
+  std::string path, status, alertname, check, agent, domain;
+};
+
+std::vector<Notified> Notifications(Webhook& webhook) {
+  std::vector<Notified> all;
+  for (const auto& [path, body] : webhook.received()) {
+    Json j = Json::parse(body, nullptr, false);
+    if (!j.is_object()) continue;
+    for (const Json& a : j["alerts"]) {
+      const Json& l = a["labels"];
+      all.push_back({path, Str(a, "status"), Str(l, "alertname"), Str(l, "check"), Str(l, "agent"),
+                     Str(l, "domain")});
+    }
+  }
+  return all;
+}
+
+// Incidents firing, then the database unreadable for a while, then back:
+// the incidents neither resolve nor page again (Argus serves their last
+// good gauges meanwhile), and the outage alert fires and resolves once.
+TEST(EndToEnd, AnUnreadableDatabaseNeitherResolvesNorRepagesTheIncidents) {
+  // ArgusDatabaseUnreadable after 5 s rather than 2 minutes.
+  Stack stack("outage", {{"for: 2m", "for: 5s"}});
+  ASSERT_TRUE(stack.Running());
+  auto count = [&](const std::string& status, bool detections) {
+    int n = 0;
+    for (const Notified& a : Notifications(stack.webhook)) {
+      if (a.status == status && (a.check != "exporter") == detections) ++n;
+    }
+    return n;
+  };
+  ASSERT_TRUE(WaitFor(std::chrono::seconds(60), [&] { return count("firing", true) >= 7; })) << stack.Logs();
+
+  fs::rename(stack.db, stack.db + ".away");
+  auto unreadable = [&](const std::string& status) {
+    for (const Notified& a : Notifications(stack.webhook)) {
+      if (a.alertname == "ArgusDatabaseUnreadable" && a.status == status) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(WaitFor(std::chrono::seconds(60), [&] { return unreadable("firing"); })) << stack.Logs();
+  // Meanwhile Prometheus still sees the detections' gauges, and Argus says
+  // it is blind.
+  Json idle = GetJson(stack.prom_port, "/api/v1/query?query=" + UrlEncode("count(argus_agent_idle_seconds{job=\"argus\"})"));
+  EXPECT_FALSE(idle["data"]["result"].empty()) << idle.dump();
+  Json up = GetJson(stack.prom_port, "/api/v1/query?query=" + UrlEncode("argus_up{job=\"argus\"}"));
+  EXPECT_EQ(up["data"]["result"][0]["value"][1], "0") << up.dump();
+  EXPECT_EQ(Get(stack.argus_port, "/api/alerts").status, 503);
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+
+  fs::rename(stack.db + ".away", stack.db);
+  ASSERT_TRUE(WaitFor(std::chrono::seconds(60), [&] { return unreadable("resolved"); })) << stack.Logs();
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+
+  // Each incident was notified once, firing, and never resolved.
+  std::map<std::string, int> firing;
+  for (const Notified& a : Notifications(stack.webhook)) {
+    if (a.check == "exporter") continue;
+    EXPECT_EQ(a.status, "firing") << a.alertname << " " << a.agent << a.domain << " resolved during the outage";
+    ++firing[a.alertname + "/" + a.agent + "/" + a.domain];
+  }
+  EXPECT_EQ(firing.size(), 7u);
+  for (const auto& [key, n] : firing) EXPECT_EQ(n, 1) << key << " paged again";
+  // The outage alert fired once and resolved once.
+  int outage_firing = 0, outage_resolved = 0;
+  for (const Notified& a : Notifications(stack.webhook)) {
+    if (a.alertname != "ArgusDatabaseUnreadable") continue;
+    (a.status == "firing" ? outage_firing : outage_resolved) += 1;
+  }
+  EXPECT_EQ(outage_firing, 1);
+  EXPECT_EQ(outage_resolved, 1);
 }
 
 }  // namespace

@@ -65,13 +65,17 @@ struct HealthRule {
 };
 
 void EmitRule(YAML::Emitter& out, const std::string& runbook, const std::string& alert,
-              const std::string& expr, const std::string& for_duration, Severity severity,
+              const std::string& expr, const std::string& for_duration,
+              const std::string& keep_firing_for, Severity severity,
               const std::string& category, const std::string& check, const std::string& summary,
               const std::string& description) {
   out << YAML::BeginMap;
   out << YAML::Key << "alert" << YAML::Value << alert;
   out << YAML::Key << "expr" << YAML::Value << expr;
   if (!for_duration.empty()) out << YAML::Key << "for" << YAML::Value << for_duration;
+  if (!keep_firing_for.empty()) {
+    out << YAML::Key << "keep_firing_for" << YAML::Value << keep_firing_for;
+  }
   out << YAML::Key << "labels" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "severity" << YAML::Value << std::string(SeverityName(severity));
   out << YAML::Key << "category" << YAML::Value << category;
@@ -84,6 +88,14 @@ void EmitRule(YAML::Emitter& out, const std::string& runbook, const std::string&
   out << YAML::EndMap;
   out << YAML::EndMap;
 }
+
+// How long a detection alert keeps firing once its expression stops
+// returning it: longer than ArgusExporterDown's `for: 2m` plus
+// Alertmanager's group_wait (30s), so that an exporter that cannot be
+// scraped (its series gone stale) does not resolve every incident before
+// the outage alert exists to say why, and a value hovering at a threshold
+// does not fire and resolve every cycle.
+constexpr const char* kKeepFiringFor = "3m";
 
 bool IdentifierChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == ':';
@@ -160,7 +172,7 @@ std::string RulesYaml(const Config& config) {
     if (!check->enabled) continue;
     for (const RuleSpec& r : check->Rules()) {
       EmitRule(out, config.runbook_base_url, r.alert, SelectJob(r.expr, config.prometheus_job), "",
-               r.severity,
+               kKeepFiringFor, r.severity,
                std::string(check->category()), std::string(check->id()), r.summary,
                r.description);
     }
@@ -171,7 +183,7 @@ std::string RulesYaml(const Config& config) {
   out << YAML::Key << "name" << YAML::Value << "argus-exporter";
   out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
   for (const HealthRule& h : health) {
-    EmitRule(out, config.runbook_base_url, h.alert, h.expr, h.for_duration, h.severity, "exporter",
+    EmitRule(out, config.runbook_base_url, h.alert, h.expr, h.for_duration, "", h.severity, "exporter",
              "exporter", h.summary, h.description);
   }
   out << YAML::EndSeq << YAML::EndMap;
