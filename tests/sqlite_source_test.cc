@@ -13,6 +13,7 @@
 #include "exporter/cli/demo.h"
 #include "exporter/engine/engine.h"
 #include "exporter/engine/failure_report.h"
+#include "exporter/engine/incremental_engine.h"
 #include "testing/test_pipeline.h"
 
 namespace argus::testing {
@@ -217,6 +218,40 @@ sources:
   ASSERT_TRUE(r.database_ok()) << r.database_error;
   ASSERT_EQ(r.alerts.size(), 1u);
   EXPECT_EQ(r.alerts[0].id(), "stuck_loop:rio");
+}
+
+// The token columns are optional (Argus does not read them), and a pipeline
+// that records no costs at all says `costs: null`.
+TEST_F(SqliteSourceTest, CostsWithoutTokenColumnsOrWithoutACostsTable) {
+  const std::string tables =
+      "CREATE TABLE submissions (id INTEGER PRIMARY KEY, created_at TEXT, agent TEXT, domain TEXT, item TEXT);"
+      "CREATE TABLE reviews (id INTEGER PRIMARY KEY, submission_id INTEGER, reviewed_at TEXT, verdict TEXT,"
+      " reason TEXT, score REAL, note TEXT);"
+      "INSERT INTO submissions VALUES (1, '" + Ago(kHour) + "', 'rio', 'legal', 'a');"
+      "INSERT INTO reviews VALUES (1, 1, '" + Ago(kHour) + "', 'approved', NULL, NULL, NULL);";
+  Exec(path_, tables + "CREATE TABLE costs (id INTEGER PRIMARY KEY, incurred_at TEXT, agent TEXT, model TEXT, usd REAL);"
+                       "INSERT INTO costs VALUES (1, '" + Ago(kHour) + "', 'rio', NULL, 0.5);");
+  Config config;
+  SqliteSource source(path_, config.sources);
+  EXPECT_TRUE(source.Validate().ok()) << source.Validate().message();
+  CycleResult r = IncrementalEngine(config, source).Run(kNow);
+  EXPECT_TRUE(r.database_ok()) << r.database_error;
+  EXPECT_FALSE(r.any_check_failed());
+
+  const std::string bare = (dir_ / "bare.db").string();
+  Exec(bare, tables);
+  Config none;
+  ASSERT_TRUE(ParseConfig("sources:\n  costs: null\n", &none).ok());
+  EXPECT_TRUE(IncrementalSource(none));
+  SqliteSource no_costs(bare, none.sources);
+  EXPECT_TRUE(no_costs.Validate().ok()) << no_costs.Validate().message();
+  r = IncrementalEngine(none, no_costs).Run(kNow);
+  EXPECT_TRUE(r.database_ok()) << r.database_error;
+  EXPECT_FALSE(r.any_check_failed());
+  EXPECT_EQ(SampleValue(r, "agent_idle_seconds", {{"agent", "rio"}}), 3600);
+  // Without saying so, the missing table is an error, never an empty one.
+  SqliteSource defaults(bare, Config().sources);
+  EXPECT_NE(defaults.Validate().message().find("no such table: costs"), std::string::npos);
 }
 
 TEST_F(SqliteSourceTest, ASourceQueryThatWritesIsRefused) {

@@ -158,6 +158,10 @@ void ApplySources(SourceQueries& sources, bool* incremental, const YAML::Node& n
                           : name == "costs"     ? &sources.costs
                                                 : nullptr;
     if (!target) Fail(entry.first, key, "unknown table (submissions, reviews, costs; or incremental)");
+    if (name == "costs" && entry.second.IsNull()) {
+      sources.costs.clear();  // the pipeline records no costs
+      continue;
+    }
     std::string sql = Scalar(entry.second, key);
     if (sql.find_first_not_of(" \t\r\n;") == std::string::npos) {
       Fail(entry.second, key, "must be a SELECT query");
@@ -284,7 +288,8 @@ std::string DefaultConfigYaml() {
       << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "submissions" << YAML::Value << c.sources.submissions;
   out << YAML::Key << "reviews" << YAML::Value << c.sources.reviews;
-  out << YAML::Key << "costs" << YAML::Value << c.sources.costs;
+  out << YAML::Key << "costs" << YAML::Value << c.sources.costs
+      << YAML::Comment("null when the pipeline records no costs");
   out << YAML::Key << "incremental" << YAML::Value << false
       << YAML::Comment("custom queries only: their id only grows, so read just new rows");
   out << YAML::EndMap;

@@ -17,7 +17,11 @@ StateNeeds AllNeeds(const Config& config) {
 }  // namespace
 
 bool IncrementalSource(const Config& config) {
-  return config.sources == SourceQueries() || config.sources_incremental;
+  const SourceQueries reference;
+  const SourceQueries& q = config.sources;
+  return config.sources_incremental ||
+         (q.submissions == reference.submissions && q.reviews == reference.reviews &&
+          (q.costs == reference.costs || q.costs.empty()));
 }
 
 IncrementalEngine::IncrementalEngine(const Config& config, PipelineSource& source, Logger* log,

@@ -95,8 +95,9 @@ struct SourceQueries {
   std::string submissions = "SELECT id, created_at, agent, domain, item FROM submissions";
   std::string reviews =
       "SELECT id, submission_id, reviewed_at, verdict, reason, score, note FROM reviews";
-  std::string costs =
-      "SELECT id, incurred_at, agent, model, usd, input_tokens, output_tokens FROM costs";
+  // Only the columns Argus reads: a table without the optional token
+  // columns is read the same. Empty: the pipeline records no costs.
+  std::string costs = "SELECT id, incurred_at, agent, model, usd FROM costs";
   bool operator==(const SourceQueries&) const = default;
 };
 

@@ -181,8 +181,9 @@ Status SqliteSource::MaxIds(int64_t* submissions, int64_t* reviews, int64_t* cos
   Lease db(pool_.get(), path_);
   if (Status s = db.Acquire(); !s.ok()) return s;
   const std::string sql = "SELECT (SELECT max(id) FROM " + Wrap(queries_.submissions) +
-                          "), (SELECT max(id) FROM " + Wrap(queries_.reviews) +
-                          "), (SELECT max(id) FROM " + Wrap(queries_.costs) + ")";
+                          "), (SELECT max(id) FROM " + Wrap(queries_.reviews) + "), " +
+                          (queries_.costs.empty() ? std::string("NULL")
+                                                  : "(SELECT max(id) FROM " + Wrap(queries_.costs) + ")");
   Lease::Borrowed stmt;
   if (Status s = db.Statement(sql, &stmt); !s.ok()) {
     db.Fail();
@@ -214,6 +215,7 @@ Status SqliteSource::Validate() {
                     " LIMIT 0"},
   };
   for (const auto& [table, sql] : checks) {
+    if (std::string_view(table) == "costs" && queries_.costs.empty()) continue;  // none recorded
     Stmt stmt;
     if (Status s = Prepare(db.get(), path_, sql, &stmt); !s.ok()) {
       return Status::Error(s.message() + " (source '" + table + "')");
@@ -288,6 +290,7 @@ Status SqliteSource::ReadReviews(const ReadRequest& request,
 Status SqliteSource::ReadCosts(const ReadRequest& request,
                                const std::function<void(const CostRow&)>& visit,
                                ReadStats* stats) {
+  if (queries_.costs.empty()) return Status::Ok();  // the pipeline records no costs
   const std::string sql = "SELECT c.id, c.incurred_at, c.agent, c.model, c.usd FROM " +
                           Wrap(queries_.costs) +
                           " AS c WHERE argus_keep(c.incurred_at, ?1, ?2) != 0 AND c.id > ?4";
