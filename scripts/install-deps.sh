@@ -9,7 +9,7 @@ packages=(
   libcli11-dev libgtest-dev libssl-dev libcrypt-dev zlib1g-dev dpkg-dev
   sqlite3 util-linux time curl prometheus prometheus-alertmanager
   apache2-utils nginx openssl
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev help2man lintian
 )
 packages+=("$@")
 # The dashboard check runs TypeScript from the npm registry: Node.js and npm

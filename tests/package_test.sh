@@ -45,6 +45,9 @@ grep -q '^CMAKE_INSTALL_PREFIX:PATH=/usr$' "$build/CMakeCache.txt" ||
 deb=$(ls "$work"/pkg/argus-exporter_*.deb)
 dpkg-deb -c "$deb" >"$work/contents.txt"
 grep -q ' ./etc/argus/argus.yml$' "$work/contents.txt" || fail "no /etc/argus/argus.yml in the package"
+# Debian's own checker: no error, no warning.
+lintian --fail-on error,warning "$deb" >"$work/lintian.log" 2>&1 || { cat "$work/lintian.log"; fail "lintian"; }
+! grep -qE '^[EW]: ' "$work/lintian.log" || { cat "$work/lintian.log"; fail "lintian has something to say"; }
 
 installed=1
 DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$deb" \
@@ -54,7 +57,9 @@ DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-inst
 for f in /usr/bin/argus_exporter /etc/argus/argus.yml /usr/lib/systemd/system/argus-exporter.service \
          /usr/share/argus/rules/argus-alerts.yml /usr/share/argus/rules/alertmanager.yml \
          /usr/share/argus/grafana/dashboards/argus-overview.json \
-         /usr/share/argus/nginx/argus-tls.conf /usr/share/doc/argus-exporter/deployment.md; do
+         /usr/share/argus/nginx/argus-tls.conf /usr/share/doc/argus-exporter/deployment.md \
+         /usr/share/doc/argus-exporter/copyright /usr/share/doc/argus-exporter/changelog.gz \
+         /usr/share/man/man1/argus_exporter.1.gz; do
   [ -f "$f" ] || fail "$f is not installed"
 done
 dpkg-query -W -f='${Conffiles}\n' argus-exporter >"$work/conffiles.txt"
