@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "exporter/engine/rules.h"
+
 #include <fstream>
 #include <sstream>
 
@@ -198,6 +200,32 @@ TEST(DefaultConfigYaml, DocumentsEveryKey) {
       EXPECT_NE(text.str().find("`" + p.key + "`"), std::string::npos) << check->id() << "." << p.key;
     }
   }
+}
+
+}  // namespace
+}  // namespace argus
+
+namespace argus {
+namespace {
+
+// Alerts are read far from the Argus host: their links must be absolute.
+TEST(Config, LinksInAlertsAreAbsoluteURLs) {
+  const Config defaults;
+  EXPECT_EQ(defaults.runbook_base_url.rfind("file:///", 0), 0u);
+  EXPECT_EQ(defaults.dashboard_url.rfind("http://", 0), 0u);
+  for (const char* bad : {"runbook_base_url: docs/runbooks.md\n", "dashboard_url: /d/argus-overview\n",
+                          "runbook_base_url: \"https://x/a b\"\n"}) {
+    Config c;
+    const Status s = ParseConfig(bad, &c);
+    EXPECT_NE(s.message().find("must be an absolute URL"), std::string::npos) << bad << ": " << s.message();
+  }
+  Config c;
+  ASSERT_TRUE(ParseConfig("runbook_base_url: https://wiki.example/argus/runbooks.md\n"
+                          "dashboard_url: https://grafana.example/d/argus-overview\n",
+                          &c).ok());
+  const std::string rules = RulesYaml(c);
+  EXPECT_NE(rules.find("runbook_url: https://wiki.example/argus/runbooks.md#argusstuckloop"), std::string::npos);
+  EXPECT_NE(rules.find("dashboard_url: https://grafana.example/d/argus-overview"), std::string::npos);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ Config Config::Clone() const {
   copy.sources_incremental = sources_incremental;
   copy.prometheus_job = prometheus_job;
   copy.runbook_base_url = runbook_base_url;
+  copy.dashboard_url = dashboard_url;
   copy.checks.clear();
   for (const auto& c : checks) copy.checks.push_back(c->Clone());
   return copy;
@@ -218,8 +219,15 @@ Status ParseConfig(const std::string& yaml_text, Config* config) {
             config->prometheus_job.find_first_of("\"\\\n") != std::string::npos) {
           Fail(value, key, "must be a job name without quotes, backslashes or newlines");
         }
-      } else if (key == "runbook_base_url") {
-        config->runbook_base_url = Scalar(value, key);
+      } else if (key == "runbook_base_url" || key == "dashboard_url") {
+        std::string url = Scalar(value, key);
+        const size_t scheme = url.find("://");
+        if (scheme == std::string::npos || scheme == 0 ||
+            url.find_first_of(" \"\\\n") != std::string::npos) {
+          Fail(value, key, "must be an absolute URL (https://..., file://...): alerts are read far "
+                           "from this host, not '" + url + "'");
+        }
+        (key == "dashboard_url" ? config->dashboard_url : config->runbook_base_url) = std::move(url);
       } else if (key == "sources") {
         ApplySources(config->sources, &config->sources_incremental, value);
       } else if (key == "checks") {
@@ -282,8 +290,10 @@ std::string DefaultConfigYaml() {
       << YAML::Comment("rejection reasons beyond the N most frequent are published as 'other'");
   out << YAML::Key << "prometheus_job" << YAML::Value << c.prometheus_job
       << YAML::Comment("job label of the scrape config; every generated rule selects on it");
+  out << YAML::Key << "dashboard_url" << YAML::Value << c.dashboard_url
+      << YAML::Comment("the Grafana dashboard every alert links to (absolute URL)");
   out << YAML::Key << "runbook_base_url" << YAML::Value << c.runbook_base_url
-      << YAML::Comment("where docs/runbooks.md is published; rules link to its sections");
+      << YAML::Comment("where docs/runbooks.md is published (absolute URL); rules link to its sections");
   out << YAML::Key << "sources" << YAML::Comment("one SELECT per table, returning its columns")
       << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "submissions" << YAML::Value << c.sources.submissions;

@@ -33,7 +33,12 @@ struct Config {
   // The Prometheus job that scrapes Argus, for the exporter-health rules.
   std::string prometheus_job = "argus";
   // Where docs/runbooks.md is published; each rule links to its section.
-  std::string runbook_base_url = "docs/runbooks.md";
+  // An absolute URL: notifications are read far from this host. The default
+  // is where the Debian package installs the runbooks on the Argus host.
+  std::string runbook_base_url = "file:///usr/share/doc/argus-exporter/runbooks.md";
+  // The Grafana dashboard each alert links to (annotation dashboard_url):
+  // Grafana's default address and the shipped dashboard's uid.
+  std::string dashboard_url = "http://localhost:3000/d/argus-overview";
   std::vector<std::unique_ptr<Check>> checks;
 
   const Check* FindCheck(std::string_view id) const;

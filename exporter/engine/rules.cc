@@ -64,7 +64,7 @@ struct HealthRule {
   std::string description;
 };
 
-void EmitRule(YAML::Emitter& out, const std::string& runbook, const std::string& alert,
+void EmitRule(YAML::Emitter& out, const Config& config, const std::string& alert,
               const std::string& expr, const std::string& for_duration,
               const std::string& keep_firing_for, Severity severity,
               const std::string& category, const std::string& check, const std::string& summary,
@@ -84,7 +84,9 @@ void EmitRule(YAML::Emitter& out, const std::string& runbook, const std::string&
   out << YAML::Key << "annotations" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "summary" << YAML::Value << summary;
   out << YAML::Key << "description" << YAML::Value << description;
-  out << YAML::Key << "runbook_url" << YAML::Value << runbook + "#" + RunbookAnchor(alert);
+  out << YAML::Key << "runbook_url" << YAML::Value
+      << config.runbook_base_url + "#" + RunbookAnchor(alert);
+  out << YAML::Key << "dashboard_url" << YAML::Value << config.dashboard_url;
   out << YAML::EndMap;
   out << YAML::EndMap;
 }
@@ -171,7 +173,7 @@ std::string RulesYaml(const Config& config) {
   for (const auto& check : config.checks) {
     if (!check->enabled) continue;
     for (const RuleSpec& r : check->Rules()) {
-      EmitRule(out, config.runbook_base_url, r.alert, SelectJob(r.expr, config.prometheus_job), "",
+      EmitRule(out, config, r.alert, SelectJob(r.expr, config.prometheus_job), "",
                kKeepFiringFor, r.severity,
                std::string(check->category()), std::string(check->id()), r.summary,
                r.description);
@@ -183,7 +185,7 @@ std::string RulesYaml(const Config& config) {
   out << YAML::Key << "name" << YAML::Value << "argus-exporter";
   out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
   for (const HealthRule& h : health) {
-    EmitRule(out, config.runbook_base_url, h.alert, h.expr, h.for_duration, "", h.severity, "exporter",
+    EmitRule(out, config, h.alert, h.expr, h.for_duration, "", h.severity, "exporter",
              "exporter", h.summary, h.description);
   }
   out << YAML::EndSeq << YAML::EndMap;
