@@ -79,6 +79,24 @@ TEST_F(SqliteSourceTest, DemoPlantsExactlyOneCaseOfEachDetection) {
   EXPECT_EQ(r.skipped.reviews + r.skipped.submissions + r.skipped.costs, 0);
 }
 
+// A higher rate spends more every day; the runaway model spends more with
+// it, so the cost spike is still there (at 8 an hour it once was not).
+TEST_F(SqliteSourceTest, DemoPlantsOneCaseOfEachDetectionAtHigherRates) {
+  for (double rate : {4.0, 8.0}) {
+    DemoOptions o;
+    o.path = path_;
+    o.now = kNow;
+    o.rate = rate;
+    o.force = true;
+    ASSERT_TRUE(WriteDemo(o).ok());
+    CycleResult r = Check();
+    std::set<std::string> checks;
+    for (const Alert& a : r.alerts) checks.insert(a.check);
+    EXPECT_EQ(r.alerts.size(), 7u) << "rate " << rate;
+    EXPECT_EQ(checks.size(), 7u) << "rate " << rate;
+  }
+}
+
 TEST_F(SqliteSourceTest, DemoWithoutPlantsRaisesNothing) {
   Demo(false);
   CycleResult r = Check();

@@ -293,11 +293,18 @@ class DemoGenerator {
     }
   }
 
-  // echo: 25 calls to an expensive model in the last 20h, $5 in all.
+  // echo: 25 calls to an expensive model in the last 20h: $5 in all, or
+  // 1.4 times the agent's usual daily spend when that is more (a higher
+  // --rate spends more every day), so that the day's spend is about 2.4
+  // times the usual: a cost-spike warning at any rate.
   void PlantRunawayModel() {
     const std::string agent = AgentName(kSpendingAgent);
+    // Usual calls a day: 1.5 per submission, 1 more per retry (1 in 5),
+    // at $0.035 on average.
+    const double usual_daily = o_.rate * 24 * 1.7 * 0.035;
+    const double price = std::max(0.20, 1.4 * usual_daily / 25);
     for (int j = 0; j < 25; ++j) {
-      db_.Cost(o_.now - 20 * kHour + j * 48 * kMinute, agent, "claude-opus", 0.20, 30000, 4000);
+      db_.Cost(o_.now - 20 * kHour + j * 48 * kMinute, agent, "claude-opus", price, 30000, 4000);
     }
   }
 
