@@ -208,6 +208,24 @@ TEST(DefaultConfigYaml, DocumentsEveryKey) {
 namespace argus {
 namespace {
 
+TEST(Rules, SelectJobTouchesMetricNamesOnly) {
+  EXPECT_EQ(SelectJob("argus_a >= 1", "argus"), "argus_a{job=\"argus\"} >= 1");
+  EXPECT_EQ(SelectJob("argus_a {w=\"x\"} / my_argus_b", "j"), "argus_a{job=\"j\",w=\"x\"} / my_argus_b");
+  EXPECT_EQ(SelectJob("argus_a{w=\"argus_b \\\" argus_c\"}", "j"), "argus_a{job=\"j\",w=\"argus_b \\\" argus_c\"}");
+  EXPECT_EQ(SelectJob("max without(window) (argus_a and ignoring(window) argus_b)", "j"),
+            "max without(window) (argus_a{job=\"j\"} and ignoring(window) argus_b{job=\"j\"})");
+}
+
+// A config written by 0.1.0 kept its default costs query, with the token
+// columns: it is still the default, read incrementally and by seek.
+TEST(Config, TheOldDefaultCostsQueryIsTheDefault) {
+  Config c;
+  ASSERT_TRUE(ParseConfig("sources:\n  costs: SELECT id, incurred_at, agent, model, usd, input_tokens, "
+                          "output_tokens FROM costs\n",
+                          &c).ok());
+  EXPECT_TRUE(c.sources == SourceQueries());
+}
+
 // Alerts are read far from the Argus host: their links must be absolute.
 TEST(Config, LinksInAlertsAreAbsoluteURLs) {
   const Config defaults;

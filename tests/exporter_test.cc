@@ -81,8 +81,12 @@ TEST_F(ExporterTest, NotReadyBeforeTheFirstCycle) {
   Exporter exporter(Config(), std::make_unique<SlowSource>(p.source()), kNow, log_);
   EXPECT_EQ(Route(exporter, "GET", "/-/ready", "").status, 503);
   EXPECT_EQ(Route(exporter, "GET", "/metrics", "").status, 503);
-  nlohmann::json alerts = nlohmann::json::parse(Route(exporter, "GET", "/api/alerts", "").body);
-  EXPECT_EQ(alerts, (nlohmann::json{{"alerts", nlohmann::json::array()}, {"total", 0}, {"last_check", nullptr}}));
+  // Not all clear: not looked yet.
+  HttpResponse r = Route(exporter, "GET", "/api/alerts", "");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(nlohmann::json::parse(r.body),
+            (nlohmann::json{{"alerts", nlohmann::json::array()}, {"total", 0}, {"last_check", nullptr},
+                            {"error", "no check cycle has completed yet"}}));
   exporter.RunCycle();
   EXPECT_EQ(Route(exporter, "GET", "/-/ready", "").status, 200);
 }
@@ -251,7 +255,25 @@ TEST_F(DatabaseFaultTest, BlindFromTheStartHasNoSuccessToShow) {
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(nlohmann::json::parse(r.body)["total"], 0);
   EXPECT_EQ(p->metrics_text.find("\nargus_last_success_timestamp_seconds "), std::string::npos);
-  EXPECT_NE(Route(*exporter, "GET", "/", "").body.find("No check has run successfully yet"), std::string::npos);
+  EXPECT_NE(Route(*exporter, "GET", "/", "").body.find("no successful run yet"), std::string::npos);
+}
+
+// Only the checks a filter covers decide: a script that asks for the
+// stuck loops gets them with 200 while only the costs cannot be read.
+TEST_F(ExporterTest, AlertsAnswer503OnlyForWhatTheFilterCovers) {
+  TestPipeline p;
+  for (int i = 0; i < 6; ++i) p.Review("dax", "legal", (10 + i) * kMinute, false, "missing_evidence", "claim-1");
+  Exporter exporter(Config(), std::make_unique<SlowSource>(p.source()), kNow, log_);
+  exporter.RunCycle();
+  EXPECT_EQ(Route(exporter, "GET", "/api/alerts", "").status, 200);
+  p.source().fail_costs = true;
+  exporter.RunCycle();
+  EXPECT_EQ(Route(exporter, "GET", "/api/alerts", "").status, 503);
+  EXPECT_EQ(Route(exporter, "GET", "/api/alerts", "check=cost_spike").status, 503);
+  HttpResponse r = Route(exporter, "GET", "/api/alerts", "check=stuck_loop");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(nlohmann::json::parse(r.body)["total"], 1);
+  EXPECT_EQ(Route(exporter, "GET", "/check", "").status, 503);
 }
 
 TEST_F(DatabaseFaultTest, LockedThenReleased) {

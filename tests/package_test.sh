@@ -91,12 +91,21 @@ if command -v systemd-analyze >/dev/null; then
     [ ! -s "$work/verify.log" ] || { cat "$work/verify.log"; fail "systemd-analyze verify"; }
 fi
 
+# Removed (the unit is masked meanwhile, as debhelper does) and installed
+# again: the unit must not stay masked.
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get remove -y -qq argus-exporter >/dev/null 2>&1 ||
+  fail "apt-get remove"
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$deb" \
+  >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "apt-get install after remove"; }
+[ ! -e /etc/systemd/system/argus-exporter.service ] || fail "the unit stays masked after a reinstall"
+
 # Removed cleanly: nothing of the package is left after a purge.
 DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get purge -y -qq argus-exporter >/dev/null 2>&1 ||
   fail "apt-get purge"
 installed=
 for f in /usr/bin/argus_exporter /etc/argus /usr/share/argus /usr/lib/systemd/system/argus-exporter.service \
-         /usr/share/doc/argus-exporter; do
+         /usr/share/doc/argus-exporter /etc/systemd/system/argus-exporter.service \
+         /var/lib/systemd/deb-systemd-helper-enabled/argus-exporter.service.dsh-also; do
   [ ! -e "$f" ] || fail "$f is left after purge"
 done
 echo "PASS: $(basename "$deb") installed, checked a demo database, purged"

@@ -358,8 +358,11 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   }
   // The top-level help shows serve's flags too: they work without it.
   auto help = [&] {
+    const std::string serve_help = serve->help();
+    size_t options = serve_help.find("Options:");
+    if (options == std::string::npos) options = serve_help.find("OPTIONS");
     return app.help() + "\nWithout a subcommand, " + kProgram + " runs serve with these flags:\n" +
-           serve->help().substr(serve->help().find("Options:"));
+           serve_help.substr(options == std::string::npos ? 0 : options);
   };
   std::vector<std::string> reversed(full.rbegin(), full.rend());
   try {

@@ -164,6 +164,12 @@ void ApplySources(SourceQueries& sources, bool* incremental, const YAML::Node& n
       continue;
     }
     std::string sql = Scalar(entry.second, key);
+    // The default of 0.1.0 (a conffile an operator may have kept) selected
+    // the token columns, which Argus never read: it is the default still.
+    if (name == "costs" &&
+        sql == "SELECT id, incurred_at, agent, model, usd, input_tokens, output_tokens FROM costs") {
+      sql = SourceQueries().costs;
+    }
     if (sql.find_first_not_of(" \t\r\n;") == std::string::npos) {
       Fail(entry.second, key, "must be a SELECT query");
     }

@@ -110,7 +110,17 @@ std::string SelectJob(const std::string& expr, const std::string& job) {
   std::string out;
   size_t i = 0;
   while (i < expr.size()) {
-    const size_t at = expr.find("argus_", i);
+    // Strings (label values) are copied as they are.
+    const size_t quote = expr.find('"', i);
+    size_t at = expr.find("argus_", i);
+    if (quote != std::string::npos && (at == std::string::npos || quote < at)) {
+      size_t close = quote + 1;
+      while (close < expr.size() && expr[close] != '"') close += expr[close] == '\\' ? 2 : 1;
+      close = std::min(close + 1, expr.size());
+      out.append(expr, i, close - i);
+      i = close;
+      continue;
+    }
     if (at == std::string::npos || (at > 0 && IdentifierChar(expr[at - 1]))) {
       const size_t end = at == std::string::npos ? expr.size() : at + 6;
       out.append(expr, i, end - i);
@@ -120,9 +130,11 @@ std::string SelectJob(const std::string& expr, const std::string& job) {
     size_t end = at;
     while (end < expr.size() && IdentifierChar(expr[end])) ++end;
     out.append(expr, i, end - i);
-    if (end < expr.size() && expr[end] == '{') {
+    size_t brace = end;
+    while (brace < expr.size() && expr[brace] == ' ') ++brace;
+    if (brace < expr.size() && expr[brace] == '{') {
       out += "{" + matcher + ",";
-      ++end;
+      end = brace + 1;
     } else {
       out += "{" + matcher + "}";
     }
@@ -138,7 +150,9 @@ std::string RulesYaml(const Config& config) {
       {"ArgusExporterDown", Severity::kCritical, "up{" + job + "} == 0", "2m",
        "Argus exporter {{ $labels.instance }} is down",
        "Prometheus cannot scrape Argus at {{ $labels.instance }}: no detection is running."},
-      {"ArgusExporterAbsent", Severity::kCritical, "absent(up{" + job + "})", "5m",
+      // 2m, like ArgusExporterDown: it must fire (and inhibit) before the
+      // detections' keep_firing_for runs out.
+      {"ArgusExporterAbsent", Severity::kCritical, "absent(up{" + job + "})", "2m",
        "Prometheus has no Argus target",
        "Prometheus knows no target of job " + config.prometheus_job +
            ": the job was renamed or the target left service discovery, so nothing "

@@ -7,6 +7,22 @@
 namespace argus {
 namespace {
 
+// Whether two instances of a check are set alike (enabled, every parameter).
+bool SameSettings(const Check& a, const Check& b) {
+  // Params() only hands out pointers to members; nothing is written here.
+  const std::vector<Param> pa = const_cast<Check&>(a).Params(), pb = const_cast<Check&>(b).Params();
+  if (a.enabled != b.enabled || pa.size() != pb.size()) return false;
+  for (size_t i = 0; i < pa.size(); ++i) {
+    if (pa[i].key != pb[i].key) return false;
+    if (auto* names = std::get_if<std::vector<std::string>*>(&pa[i].target)) {
+      if (**names != **std::get_if<std::vector<std::string>*>(&pb[i].target)) return false;
+    } else if (a.Value(pa[i].key) != b.Value(pb[i].key)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 Millis WallClockMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -113,11 +129,23 @@ void Exporter::ApplyReload() {
     totals_ = PipelineTotals(static_cast<size_t>(config->top_reasons));
     feed_->Join(&totals_);
     replacements_seen_ = 0;
-    if (source) last_good_.clear();  // another database says nothing of this one
+    if (source) {  // another database: what was kept says nothing of it
+      last_good_.clear();
+      stats_.check_last_success.clear();
+    }
   } else if (config->top_reasons != config_->top_reasons) {
     // Other labels: the totals alone are counted afresh.
     totals_ = PipelineTotals(static_cast<size_t>(config->top_reasons));
     feed_->Rejoin(&totals_);
+  }
+  // A check disabled or set otherwise: its last good run is not what it
+  // would say now.
+  for (const auto& check : config->checks) {
+    const Check* before = config_->FindCheck(check->id());
+    if (!check->enabled || !before || !SameSettings(*check, *before)) {
+      last_good_.erase(std::string(check->id()));
+      if (!check->enabled) stats_.check_last_success.erase(std::string(check->id()));
+    }
   }
   // Built outside the lock: the engine logs its own warnings. It catches
   // up on its windows at its first cycle.

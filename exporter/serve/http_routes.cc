@@ -130,13 +130,22 @@ HttpResponse Alerts(Exporter& exporter, std::string_view query) {
   nlohmann::json body = {{"alerts", std::move(alerts)},
                          {"total", total},
                          {"last_check", latest ? nlohmann::json(latest->checked_at) : nlohmann::json()}};
-  // Blind is never "all clear": when a check could not run, the answer is
-  // 503, with why, and the alerts of its last good run (as the Python
-  // service kept its alerts when a check failed).
-  if (latest && latest->result.any_check_failed()) {
-    const CycleResult& r = latest->result;
-    body["error"] = !r.database_error.empty() ? r.database_error : latest->check_body["errors"].begin()->get<std::string>();
-    body["errors"] = latest->check_body["errors"];
+  // Blind is never "all clear": before the first cycle, and when a check
+  // the filter covers could not run, the answer is 503, with why, and the
+  // alerts of each such check's last good run (as the Python service kept
+  // its alerts when a check failed).
+  if (!latest) {
+    body["error"] = "no check cycle has completed yet";
+    return Json(503, body);
+  }
+  const CycleResult& r = latest->result;
+  nlohmann::json errors = nlohmann::json::object();
+  for (const CheckRun& run : r.runs) {
+    if (!run.error.empty() && (check.empty() || run.check == check)) errors[run.check] = run.error;
+  }
+  if (!errors.empty()) {
+    body["error"] = !r.database_error.empty() ? r.database_error : errors.begin()->get<std::string>();
+    body["errors"] = std::move(errors);
     if (latest->check_body.contains("kept_from")) body["kept_from"] = latest->check_body["kept_from"];
     return Json(503, body);
   }
@@ -173,9 +182,11 @@ HttpResponse RunCheckNow(Exporter& exporter, std::string_view query) {
   std::string error;
   if (!ParseQuery(query, {}, &params, &error)) return ErrorResponse(400, error);
   auto published = exporter.RunCycle();
-  if (!published->result.database_ok()) {
+  const CycleResult& r = published->result;
+  if (r.any_check_failed() || !r.database_ok()) {
     nlohmann::json body = published->check_body;
-    body["error"] = published->result.database_error;
+    body["error"] = !r.database_error.empty() ? r.database_error
+                                              : body["errors"].begin()->get<std::string>();
     return Json(503, body);
   }
   return Json(200, published->check_body);

@@ -43,18 +43,19 @@ std::string RenderStatusPage(const Exporter& exporter) {
     return html + "<p class=\"muted\">No check cycle has completed yet.</p></body></html>\n";
   }
   const CycleResult& r = latest->result;
-  if (r.any_check_failed()) {
+  if (r.any_check_failed() || !r.database_ok()) {
     // Above everything: what is shown is not what is happening now.
-    std::string kept, error = r.database_error;
-    for (const CheckRun& run : r.runs) {
-      if (error.empty()) error = run.error;
-      if (run.kept_from) kept += (kept.empty() ? "" : ", ") + run.check + " as of " + FormatTimestamp(*run.kept_from);
-    }
     html += "<p class=\"critical\"><strong>Argus cannot see the pipeline:</strong> " +
-            HtmlEscape(error) + "</p>\n";
-    html += kept.empty() ? "<p class=\"critical\">No check has run successfully yet: no alert below means nothing.</p>\n"
-                         : "<p class=\"critical\">The checks that could not run show their last good results: " +
-                               HtmlEscape(kept) + ".</p>\n";
+            HtmlEscape(r.database_error.empty() ? "a check could not run" : r.database_error) +
+            "</p>\n<ul class=\"critical\">\n";
+    for (const CheckRun& run : r.runs) {
+      if (run.error.empty()) continue;
+      html += "<li>" + HtmlEscape(run.check) + ": " +
+              (run.kept_from ? "showing its last good results, of " + HtmlEscape(FormatTimestamp(*run.kept_from))
+                             : std::string("no successful run yet: its alerts are unknown")) +
+              "</li>\n";
+    }
+    html += "</ul>\n";
   }
   html += "<p>Last check: " + HtmlEscape(latest->checked_at) + " — " +
           std::to_string(r.alerts.size()) + " alerts (" +
