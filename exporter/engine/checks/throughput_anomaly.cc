@@ -129,9 +129,15 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
                               PromNumber(surge_z_) + " - " + t + ") and " + count + " >= " +
                               PromNumber(surge_min_) + " - " + t;
     const std::string where = "{{ with $labels.domain }}domain {{ . }}{{ else }}the pipeline{{ end }}";
+    // The baseline mean of the same series, looked up when the alert is
+    // rendered (a label left out matches as empty, as in the series).
+    const std::string baseline_mean =
+        "{{ with printf \"argus_throughput_baseline_mean_reviews{job=%q,instance=%q,domain=%q}\" "
+        "$labels.job $labels.instance $labels.domain | query }}{{ . | first | value | printf \"%.1f\" }}"
+        "{{ else }}unknown{{ end }}";
     const std::string description =
         "{{ $value }} reviews in " + where + " in the last " + FormatDuration(window_) +
-        ", against the " + FormatDuration(window_) + " buckets of the " +
+        ", against a mean of " + baseline_mean + " per " + FormatDuration(window_) + " bucket of the " +
         FormatDuration(baseline_) + " before.";
     return {
         {"ArgusThroughputDrop", Severity::kWarning, count + " >= " + t + judged + drop,
