@@ -234,12 +234,20 @@ std::string RowFeed::Replaced(const int64_t* max_ids) {
   }
   if (why.empty()) return why;
   ++replacements_;
+  RestartAll(RestartCause::kReplaced);
+  return why;
+}
+
+void RowFeed::RestartAll(RestartCause cause) {
   cursor_ = {-1, -1, -1};
   for (Member& m : members_) {
-    m.sink->Restart(RestartCause::kReplaced);
+    m.sink->Restart(cause);
     m.caught_up = false;
   }
-  return why;
+}
+
+bool RowFeed::Warm() const {
+  return std::any_of(cursor_.begin(), cursor_.end(), [](int64_t c) { return c >= 0; });
 }
 
 RowFeed::Result RowFeed::Read(Millis now) {
@@ -247,20 +255,14 @@ RowFeed::Result RowFeed::Read(Millis now) {
   // The largest ids, once read anything: a replaced database, and the
   // tables with nothing new.
   int64_t max_ids[3];
-  const bool warm = std::any_of(cursor_.begin(), cursor_.end(), [](int64_t c) { return c >= 0; });
   const bool have_ids =
-      incremental_ && warm && source_.MaxIds(&max_ids[0], &max_ids[1], &max_ids[2]).ok();
+      incremental_ && Warm() && source_.MaxIds(&max_ids[0], &max_ids[1], &max_ids[2]).ok();
   if (!incremental_) {
-    // Ids cannot be trusted: everything, every time.
-    for (Member& m : members_) {
-      m.sink->Restart(RestartCause::kRecount);
-      m.caught_up = false;
-    }
-    cursor_ = {-1, -1, -1};
+    RestartAll(RestartCause::kRecount);  // ids cannot be trusted: everything, every time
   } else {
     result.replaced = Replaced(have_ids ? max_ids : nullptr);
   }
-  const bool read_any = std::any_of(cursor_.begin(), cursor_.end(), [](int64_t c) { return c >= 0; });
+  const bool read_any = Warm();
   // Latecomers catch up alone on what the others have seen; one that
   // fails restarts and tries again next time, and meanwhile gets nothing.
   for (Member& m : members_) {

@@ -90,6 +90,10 @@ class RowFeed {
   // Restarts everything when the data behind the source was replaced
   // (another generation, or `max_ids` below the cursors); says why.
   std::string Replaced(const int64_t* max_ids);
+  // Forgets the cursors and restarts every sink, which then read again.
+  void RestartAll(RestartCause cause);
+  // Whether any row was read since the last restart.
+  bool Warm() const;
 
   PipelineSource& source_;
   const bool incremental_;
