@@ -52,7 +52,7 @@ Status MemorySource::ReadSubmissions(const ReadRequest& request,
     auto t = ParseTimestamp(s.created_at);
     if (t && !request.range.Contains(*t)) return false;
     if (!t) {
-      ++stats->skipped.submissions;
+      ++stats->skipped.submissions[SkipReason::kUnreadable];
     } else {
       visit({s.id, *t, s.agent, s.domain});
     }
@@ -75,7 +75,7 @@ Status MemorySource::ReadReviews(const ReadRequest& request,
     auto t = ParseTimestamp(r.reviewed_at);
     if (t && !request.range.Contains(*t)) return false;
     if (!t || (r.verdict != "approved" && r.verdict != "rejected")) {
-      ++stats->skipped.reviews;
+      ++stats->skipped.reviews[SkipReason::kUnreadable];
       return true;
     }
     visit({r.id, *t, r.verdict == "approved", r.reason, r.score, r.note, s.agent, s.domain,
@@ -93,7 +93,9 @@ Status MemorySource::ReadCosts(const ReadRequest& request,
     auto t = ParseTimestamp(c.incurred_at);
     if (t && !request.range.Contains(*t)) return false;
     if (!t) {
-      ++stats->skipped.costs;
+      ++stats->skipped.costs[SkipReason::kUnreadable];
+    } else if (!ValidCost(c.usd)) {
+      ++stats->skipped.costs[SkipReason::kInvalidValue];
     } else {
       visit({c.id, *t, c.agent, c.model, c.usd});
     }

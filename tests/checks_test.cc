@@ -538,9 +538,9 @@ TEST(Engine, UnreadableTimestampsAreSkippedAndCounted) {
   p.source().AddReview(id, "2026-13-01T00:00:00Z", "approved");
   p.source().AddReview(id, Ago(kHour), "maybe");
   CycleResult r = p.Run();
-  EXPECT_EQ(r.skipped.submissions, 1);
-  EXPECT_EQ(r.skipped.costs, 1);
-  EXPECT_EQ(r.skipped.reviews, 2);
+  EXPECT_EQ(r.skipped.submissions.total(), 1);
+  EXPECT_EQ(r.skipped.costs.total(), 1);
+  EXPECT_EQ(r.skipped.reviews.total(), 2);
   EXPECT_FALSE(r.any_check_failed());
 }
 

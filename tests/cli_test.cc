@@ -382,3 +382,69 @@ TEST_F(CliTest, EveryRuleHasARunbookSection) {
 }
 
 }  // namespace
+
+namespace {
+
+// A source query that writes is refused at start and on reload alike, not
+// only by the first cycle.
+TEST_F(CliTest, ServeRefusesASourceQueryThatWritesAtStartAndOnReload) {
+  const std::string config = (*dir_ / "writes.yml").string();
+  auto write = [&](const std::string& text) { std::ofstream(config, std::ios::trunc) << text; };
+  write("database: " + *db_ + "\nsources:\n  costs: DELETE FROM costs RETURNING id, incurred_at, "
+        "agent, model, usd\n");
+  Outcome r = Exec("serve --config " + config + " --web.listen-address 127.0.0.1:0");
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("sources.costs: the query would write to the database"), std::string::npos)
+      << r.err;
+
+  write("database: " + *db_ + "\n");
+  ServeProcess serve((*dir_ / "writes.log").string());
+  const int port = serve.Start({"--config", config, "--web.listen-address", "127.0.0.1:0", "--now",
+                                kNow, "--interval", "1h", "--web.enable-lifecycle"});
+  ASSERT_NE(port, 0) << serve.log();
+  write("database: " + *db_ + "\nsources:\n  reviews: SELECT 1; DELETE FROM reviews\n");
+  argus::testing::HttpReply reply = argus::testing::Get(port, "/-/reload", "POST");
+  EXPECT_EQ(reply.status, 500) << reply.body;
+  EXPECT_NE(reply.body.find("sources.reviews: holds more than one statement"), std::string::npos)
+      << reply.body;
+  write("database: " + *db_ + "\nsources:\n  submissions: UPDATE submissions SET agent = 'x' "
+        "RETURNING id, created_at, agent, domain, item\n");
+  reply = argus::testing::Get(port, "/-/reload", "POST");
+  EXPECT_EQ(reply.status, 500) << reply.body;
+  EXPECT_NE(reply.body.find("would write"), std::string::npos) << reply.body;
+  EXPECT_EQ(serve.Stop(), 0);
+}
+
+// A query that never ends is interrupted after query_timeout: /check
+// answers 503 saying so, and SIGTERM is not held up by it.
+TEST_F(CliTest, AnEndlessQueryIsInterruptedAndNeverHoldsUpShutdown) {
+  const std::string config = (*dir_ / "endless.yml").string();
+  std::ofstream(config, std::ios::trunc)
+      << "database: " << *db_ << "\nquery_timeout: 1s\nsources:\n  costs: >\n"
+      << "    WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n)\n"
+      << "    SELECT id, incurred_at, agent, model, usd FROM costs\n"
+      << "    WHERE (SELECT count(*) FROM n) > 0\n";
+  ServeProcess serve((*dir_ / "endless.log").string());
+  const int port = serve.Start({"--config", config, "--web.listen-address", "127.0.0.1:0", "--now",
+                                kNow, "--interval", "1s"});
+  ASSERT_NE(port, 0) << serve.log();
+  const auto start = std::chrono::steady_clock::now();
+  argus::testing::HttpReply reply = argus::testing::Get(port, "/check");
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(reply.status, 503) << reply.body;
+  EXPECT_NE(reply.body.find("read interrupted after 1s (query_timeout)"), std::string::npos)
+      << reply.body;
+  EXPECT_LT(took, std::chrono::seconds(5));
+  // The other checks still ran.
+  EXPECT_NE(reply.body.find("stuck_loop"), std::string::npos);
+
+  // Stop while a cycle is inside the endless query.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  const auto stop_start = std::chrono::steady_clock::now();
+  const int status = serve.Stop(SIGTERM);
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_start, std::chrono::seconds(4));
+  ASSERT_TRUE(WIFEXITED(status)) << serve.log();
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace

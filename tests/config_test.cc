@@ -248,3 +248,34 @@ TEST(Config, LinksInAlertsAreAbsoluteURLs) {
 
 }  // namespace
 }  // namespace argus
+
+namespace argus {
+namespace {
+
+TEST(Config, RefusesAnIntervalBelowOneSecondAsTheFlagDoes) {
+  EXPECT_NE(Error("interval: 1ms\n").find("interval (line 1): must be 1s or more"), std::string::npos)
+      << Error("interval: 1ms\n");
+  EXPECT_NE(Error("interval: 999ms\n"), "");
+  EXPECT_EQ(Error("interval: 1s\n"), "");
+}
+
+TEST(Config, RefusesARepeatedKeyNamingBothLines) {
+  const std::string e = Error(
+      "checks:\n  stuck_loop:\n    min_rejections: 3\n  dormant_agent:\n    enabled: false\n"
+      "  stuck_loop:\n    min_rejections: 9\n");
+  EXPECT_NE(e.find("key 'stuck_loop' appears twice, on lines 2 and 6"), std::string::npos) << e;
+  EXPECT_NE(Error("interval: 5s\ninterval: 10s\n").find("on lines 1 and 2"), std::string::npos);
+  EXPECT_NE(Error("checks:\n  stuck_loop:\n    window: 6h\n    window: 7h\n").find("'window'"),
+            std::string::npos);
+}
+
+TEST(Config, QueryTimeoutIsBounded) {
+  Config config;
+  ASSERT_TRUE(ParseConfig("query_timeout: 5s\n", &config).ok());
+  EXPECT_EQ(config.query_timeout, 5 * kSecond);
+  EXPECT_NE(Error("query_timeout: 10ms\n"), "");
+  EXPECT_NE(Error("query_timeout: 2h\n"), "");
+}
+
+}  // namespace
+}  // namespace argus

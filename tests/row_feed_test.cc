@@ -27,7 +27,7 @@ class CountingSink : public RowSink {
   void Submission(const SubmissionRow& r) override { ++submissions[r.id]; }
   void Review(const ReviewRow& r) override { ++reviews[r.id]; }
   void Cost(const CostRow& r) override { ++costs[r.id]; }
-  void Skipped(const SkippedRows& rows) override { skipped += rows.reviews; }
+  void Skipped(const SkippedRows& rows) override { skipped += rows.reviews.total(); }
   void Restart(RestartCause) override {
     submissions.clear();
     reviews.clear();
@@ -242,13 +242,13 @@ TEST(RowFeed, TheEngineReportsSkippedRowsLikeTheOracle) {
   IncrementalEngine engine(config, p.source());
   const CycleResult incremental = engine.Run(kNow);
   const CycleResult oracle = RunChecks(config, p.source(), kNow);
-  EXPECT_EQ(incremental.skipped.reviews, 1);
-  EXPECT_EQ(incremental.skipped.submissions, 1);
-  EXPECT_EQ(incremental.skipped.costs, 1);
-  EXPECT_EQ(incremental.skipped.reviews, oracle.skipped.reviews);
-  EXPECT_EQ(incremental.skipped.submissions, oracle.skipped.submissions);
-  EXPECT_EQ(incremental.skipped.costs, oracle.skipped.costs);
-  EXPECT_EQ(engine.Run(kNow + kMinute).skipped.reviews, 0);  // read once, counted once
+  EXPECT_EQ(incremental.skipped.reviews.total(), 1);
+  EXPECT_EQ(incremental.skipped.submissions.total(), 1);
+  EXPECT_EQ(incremental.skipped.costs.total(), 1);
+  EXPECT_EQ(incremental.skipped.reviews.total(), oracle.skipped.reviews.total());
+  EXPECT_EQ(incremental.skipped.submissions.total(), oracle.skipped.submissions.total());
+  EXPECT_EQ(incremental.skipped.costs.total(), oracle.skipped.costs.total());
+  EXPECT_EQ(engine.Run(kNow + kMinute).skipped.reviews.total(), 0);  // read once, counted once
 }
 
 double SumOf(const std::string& metrics, const std::string& family) {
@@ -331,12 +331,12 @@ TEST_F(FeedDatabaseTest, RowsSkippedTotalCountsEachUnreadableRowOnce) {
   Exporter exporter(Config(), std::make_unique<SqliteSource>(path_, SourceQueries()), kNow, log_);
   exporter.RunCycle();
   auto second = exporter.RunCycle();
-  EXPECT_NE(second->metrics_text.find("argus_rows_skipped_total{table=\"costs\"} 1\n"), std::string::npos)
+  EXPECT_NE(second->metrics_text.find("argus_rows_skipped_total{reason=\"unreadable\",table=\"costs\"} 1\n"), std::string::npos)
       << second->metrics_text.substr(0, 4000);
   Exec("INSERT INTO costs (incurred_at, agent, usd) VALUES ('never', 'zed', 1.0);");
   auto third = exporter.RunCycle();
-  EXPECT_NE(third->metrics_text.find("argus_rows_skipped_total{table=\"costs\"} 2\n"), std::string::npos);
-  EXPECT_NE(third->metrics_text.find("argus_rows_skipped_total{table=\"reviews\"} 0\n"), std::string::npos);
+  EXPECT_NE(third->metrics_text.find("argus_rows_skipped_total{reason=\"unreadable\",table=\"costs\"} 2\n"), std::string::npos);
+  EXPECT_NE(third->metrics_text.find("argus_rows_skipped_total{reason=\"unreadable\",table=\"reviews\"} 0\n"), std::string::npos);
 }
 
 }  // namespace

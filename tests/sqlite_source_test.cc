@@ -76,7 +76,7 @@ TEST_F(SqliteSourceTest, DemoPlantsExactlyOneCaseOfEachDetection) {
   for (const Alert& a : r.alerts) checks.insert(a.check);
   EXPECT_EQ(r.alerts.size(), 7u);
   EXPECT_EQ(checks.size(), 7u);
-  EXPECT_EQ(r.skipped.reviews + r.skipped.submissions + r.skipped.costs, 0);
+  EXPECT_EQ(r.skipped.reviews.total() + r.skipped.submissions.total() + r.skipped.costs.total(), 0);
 }
 
 // A higher rate spends more every day; the runaway model spends more with

@@ -130,3 +130,17 @@ TEST(BasicAuthTest, WithoutUsersItIsDisabledAndLetsNobodyInByCredentials) {
 
 }  // namespace
 }  // namespace argus
+
+namespace argus {
+namespace {
+
+TEST(WebConfigTest, RefusesAUserGivenTwice) {
+  Status s;
+  Parse(Cat({"basic_auth_users:\n  alice: ", kAliceHash, "\n  alice: ", kBobHash, "\n"}), &s);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("key 'alice' appears twice, on lines 2 and 3"), std::string::npos)
+      << s.message();
+}
+
+}  // namespace
+}  // namespace argus

@@ -81,4 +81,66 @@ std::string PercentEncode(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// The longest prefix of `text` of at most `max` bytes that does not end
+// inside a UTF-8 sequence.
+std::string_view CutAtCharacter(std::string_view text, size_t max) {
+  if (text.size() <= max) return text;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return text.substr(0, n);
+}
+
+bool HasControl(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7F) return true;
+  }
+  return false;
+}
+
+uint64_t Fnv1a(std::string_view text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+}  // namespace
+
+bool IsKeptAsIs(std::string_view raw) {
+  return raw.size() <= kMaxKeptNameBytes && !HasControl(raw) && IsValidUtf8(raw) &&
+         !IsHashedName(raw);
+}
+
+std::string SafeName(std::string_view raw) {
+  if (IsKeptAsIs(raw)) return std::string(raw);
+  std::string readable = ValidUtf8(raw.substr(0, 64));
+  for (char& c : readable) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+  }
+  readable = std::string(CutAtCharacter(readable, 64));
+  char hash[24];
+  std::snprintf(hash, sizeof hash, "~%016llx", static_cast<unsigned long long>(Fnv1a(raw)));
+  return readable + hash;
+}
+
+bool IsHashedName(std::string_view name) {
+  if (name.size() < 17 || name[name.size() - 17] != '~') return false;
+  for (char c : name.substr(name.size() - 16)) {
+    if (!std::isxdigit(static_cast<unsigned char>(c)) || std::isupper(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string BoundedNote(std::string_view raw) {
+  if (raw.size() <= kMaxNoteBytes) return ValidUtf8(raw);
+  return ValidUtf8(CutAtCharacter(raw, kMaxNoteBytes)) + " [truncated: " +
+         std::to_string(raw.size()) + " bytes]";
+}
+
 }  // namespace argus

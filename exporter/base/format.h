@@ -21,6 +21,26 @@ bool IsValidUtf8(std::string_view text);
 // that a label, a JSON string or a log value built from it is valid.
 std::string ValidUtf8(std::string_view text);
 
+// The longest names Argus keeps as they are, and the longest note.
+constexpr size_t kMaxKeptNameBytes = 200;
+constexpr size_t kMaxNoteBytes = 4096;
+
+// The form in which a name read from the pipeline (agent, domain, item,
+// model, rejection reason) is kept, shown, linked and published. A name of
+// valid UTF-8 without control characters, at most kMaxKeptNameBytes long,
+// is itself (IsKeptAsIs). Any other is its readable start (at most 64
+// bytes, invalid bytes as U+FFFD, control characters as '?') followed by "~" and 16 hex digits
+// of a hash of all its bytes: "x\xff" and "x\xfe" stay two agents, and every
+// name is a valid label value and URL segment of bounded length.
+std::string SafeName(std::string_view raw);
+bool IsKeptAsIs(std::string_view raw);
+// Whether `name` has the hashed form SafeName gives a name it changes.
+bool IsHashedName(std::string_view name);
+
+// A note as kept: valid UTF-8 of at most kMaxNoteBytes, followed by
+// " [truncated: N bytes]" when the original was longer.
+std::string BoundedNote(std::string_view raw);
+
 // Percent-encodes everything but letters, digits and -_.~ (RFC 3986): a URL
 // path segment or query value, or the path of a SQLite URI.
 std::string PercentEncode(std::string_view text);

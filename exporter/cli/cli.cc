@@ -19,6 +19,7 @@
 #include "exporter/base/log.h"
 #include "exporter/engine/rules.h"
 #include "exporter/base/version.h"
+#include "exporter/source/sqlite_connection.h"
 #include "exporter/source/sqlite_source.h"
 #include "exporter/serve/web_config.h"
 
@@ -109,7 +110,7 @@ int RunCheck(const CommonFlags& flags, const std::string& format, std::ostream& 
   Config config;
   Millis now;
   if (Status s = ResolveWithDatabase(flags, &config, &now); !s.ok()) return Fail(err, s.message());
-  SqliteSource source(config.database, config.sources);
+  SqliteSource source(config.database, config.sources, config.query_timeout);
   // The engine is left for the process's end to reclaim: taking its window
   // state apart node by node would add about a tenth to a cold check.
   // (Kept reachable, so a leak checker does not count it.)
@@ -130,7 +131,7 @@ int RunReport(const CommonFlags& flags, const std::string& agent, int hours, std
   Config config;
   Millis now;
   if (Status s = ResolveWithDatabase(flags, &config, &now); !s.ok()) return Fail(err, s.message());
-  SqliteSource source(config.database, config.sources);
+  SqliteSource source(config.database, config.sources, config.query_timeout);
   FailureReportResult r = BuildFailureReport(source, config, agent, hours, now);
   if (!r.status.ok()) return Fail(err, r.status.message());
   out << r.report.dump(2, ' ', false, kReplaceInvalidUtf8) << "\n";
@@ -162,11 +163,13 @@ struct ServeFlags {
   Status Resolve(const CommonFlags& common, Config* config, Millis* now) const {
     if (Status s = common.Resolve(config, now); !s.ok()) return s;
     if (config->database.empty()) return Status::Error("no database: pass --db or set database:");
+    if (Status s = CheckQueriesOnlyRead(config->database, config->sources); !s.ok()) return s;
     if (!listen_address.empty()) config->listen_address = listen_address;
     if (!interval.empty()) {
       auto parsed = ParseDuration(interval);
-      if (!parsed || *parsed < kSecond) {
-        return Status::Error("--interval: '" + interval + "' is not a duration of 1s or more");
+      if (!parsed || *parsed < kMinInterval) {
+        return Status::Error("--interval: '" + interval + "' is not a duration of " +
+                             FormatDuration(kMinInterval) + " or more");
       }
       config->interval = *parsed;
     }
@@ -185,7 +188,7 @@ struct ServeFlags {
 };
 
 std::unique_ptr<SqliteSource> OpenSource(const Config& config, Logger& log) {
-  auto source = std::make_unique<SqliteSource>(config.database, config.sources);
+  auto source = std::make_unique<SqliteSource>(config.database, config.sources, config.query_timeout);
   if (Status s = source->Validate(); !s.ok()) {
     log.Error("database not readable yet; serving anyway and retrying every cycle",
               {{"err", s.message()}});
@@ -243,7 +246,8 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
     }
     const std::shared_ptr<const Config> current = exporter.config();
     std::unique_ptr<PipelineSource> new_source;
-    if (fresh.database != current->database || fresh.sources != current->sources) {
+    if (fresh.database != current->database || fresh.sources != current->sources ||
+        fresh.query_timeout != current->query_timeout) {
       new_source = OpenSource(fresh, log);
     }
     const std::string fresh_db = fresh.database;
@@ -270,6 +274,9 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
     break;
   }
   log.Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  // A query still running (or a long one a /check started) is interrupted,
+  // so shutdown never waits for it.
+  InterruptReads();
   server.Stop();
   exporter.Stop();
   return kExitOk;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -15,6 +16,7 @@ Config Config::Clone() const {
   Config copy;
   copy.database = database;
   copy.interval = interval;
+  copy.query_timeout = query_timeout;
   copy.listen_address = listen_address;
   copy.top_reasons = top_reasons;
   copy.sources = sources;
@@ -199,11 +201,33 @@ void CheckConsistency(const Config& c, const YAML::Node& root) {
 
 }  // namespace
 
+std::string DuplicateKey(const YAML::Node& node) {
+  if (node.IsSequence()) {
+    for (const auto& item : node) {
+      if (std::string d = DuplicateKey(item); !d.empty()) return d;
+    }
+  }
+  if (!node.IsMap()) return "";
+  std::map<std::string, int> lines;
+  for (const auto& entry : node) {
+    const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
+    const int line = entry.first.Mark().line + 1;
+    auto [it, fresh] = lines.emplace(key, line);
+    if (!fresh) {
+      return "key '" + key + "' appears twice, on lines " + std::to_string(it->second) + " and " +
+             std::to_string(line) + "; keep one";
+    }
+    if (std::string d = DuplicateKey(entry.second); !d.empty()) return d;
+  }
+  return "";
+}
+
 Status ParseConfig(const std::string& yaml_text, Config* config) {
   try {
     const YAML::Node root = YAML::Load(yaml_text);
     if (root.IsNull()) return Status::Ok();  // an empty file keeps every default
     if (!root.IsMap()) return Status::Error("config: the top level must be a map of settings");
+    if (std::string d = DuplicateKey(root); !d.empty()) return Status::Error("config: " + d);
     for (const auto& entry : root) {
       const std::string key = entry.first.Scalar();
       const YAML::Node& value = entry.second;
@@ -211,6 +235,15 @@ Status ParseConfig(const std::string& yaml_text, Config* config) {
         config->database = Scalar(value, key);
       } else if (key == "interval") {
         config->interval = Duration(value, key);
+        if (config->interval < kMinInterval) {
+          Fail(value, key, "must be " + FormatDuration(kMinInterval) + " or more, not '" +
+                               value.Scalar() + "'");
+        }
+      } else if (key == "query_timeout") {
+        config->query_timeout = Duration(value, key);
+        if (config->query_timeout < kSecond || config->query_timeout > 3600 * kSecond) {
+          Fail(value, key, "must be from 1s to 1h, not '" + value.Scalar() + "'");
+        }
       } else if (key == "listen_address") {
         config->listen_address = Scalar(value, key);
       } else if (key == "top_reasons") {
@@ -289,7 +322,10 @@ std::string DefaultConfigYaml() {
       << YAML::Comment("the pipeline's SQLite file (e.g. /var/lib/pipeline/pipeline.db), opened "
                        "read-only; no default: set it or pass --db");
   out << YAML::Key << "interval" << YAML::Value << FormatDuration(c.interval)
-      << YAML::Comment("how often the server runs the checks");
+      << YAML::Comment("how often the server runs the checks (1s or more)");
+  out << YAML::Key << "query_timeout" << YAML::Value << FormatDuration(c.query_timeout)
+      << YAML::Comment("a read of the database running longer is interrupted and its checks "
+                       "fail for that cycle (1s to 1h)");
   out << YAML::Key << "listen_address" << YAML::Value << c.listen_address
       << YAML::Comment("HOST:PORT of the HTTP server; --web.listen-address overrides");
   out << YAML::Key << "top_reasons" << YAML::Value << static_cast<int>(c.top_reasons)

@@ -10,7 +10,19 @@
 #include "exporter/source/source.h"
 #include "exporter/base/status.h"
 
+namespace YAML {
+class Node;
+}
+
 namespace argus {
+
+// The shortest interval between check cycles, in the config file and on the
+// command line alike.
+constexpr Millis kMinInterval = kSecond;
+// How long one read of the database may take before it is interrupted
+// (query_timeout); its checks fail for that cycle, and the reader lock is
+// let go.
+constexpr Millis kDefaultQueryTimeout = 30 * kSecond;
 
 // Everything an operator can set, with the defaults of SPEC §3. Holds one
 // instance of every check (in registry order), each carrying its thresholds.
@@ -23,6 +35,7 @@ struct Config {
 
   std::string database;
   Millis interval = 60 * kSecond;
+  Millis query_timeout = kDefaultQueryTimeout;
   std::string listen_address = ":27487";
   // Rejection reasons beyond the most frequent N are published as "other".
   double top_reasons = 10;
@@ -54,6 +67,11 @@ Status ParseConfig(const std::string& yaml_text, Config* config);
 // The default configuration as a commented YAML document: every key with
 // its default and what it does. ParseConfig reads it back unchanged.
 std::string DefaultConfigYaml();
+
+// "" when every map in the document has distinct keys; otherwise which key
+// appears twice and on which lines. yaml-cpp keeps both entries of a
+// repeated key, and the last would silently win.
+std::string DuplicateKey(const YAML::Node& root);
 
 // Reads and parses a config file; the message names the file.
 Status LoadConfig(const std::string& path, Config* config);

@@ -78,10 +78,19 @@ void AddExporterMetrics(Registry& r, const Config& config, const CycleResult& cy
   reloads.Add({{"result", "success"}}).Increment(stats.config_reloads_taken);
   reloads.Add({{"result", "failure"}}).Increment(stats.config_reloads_refused);
   auto& skipped = Counter(r, "rows_skipped_total",
-                          "Rows passed over because their timestamp or verdict could not be read.");
-  skipped.Add({{"table", "submissions"}}).Increment(totals.skipped.submissions);
-  skipped.Add({{"table", "reviews"}}).Increment(totals.skipped.reviews);
-  skipped.Add({{"table", "costs"}}).Increment(totals.skipped.costs);
+                          "Rows passed over, by table and reason: unreadable (timestamp or "
+                          "verdict), too_large (a text field over 1 MiB), invalid_value (an "
+                          "impossible cost).");
+  const std::pair<const char*, const SkipCounts*> tables[] = {
+      {"submissions", &totals.skipped.submissions},
+      {"reviews", &totals.skipped.reviews},
+      {"costs", &totals.skipped.costs}};
+  for (const auto& [table, counts] : tables) {
+    for (size_t i = 0; i < counts->by_reason.size(); ++i) {
+      skipped.Add({{"table", table}, {"reason", kSkipReasonNames[i]}})
+          .Increment(static_cast<double>(counts->by_reason[i]));
+    }
+  }
 
   auto& duration = Gauge(r, "check_duration_seconds", "How long each check took in the last cycle.");
   auto& success = Gauge(r, "check_success", "1 when the check ran in the last cycle, 0 when it failed.");

@@ -87,6 +87,7 @@ Status ParseWebConfig(const std::string& yaml_text, WebConfig* config) {
     const YAML::Node root = YAML::Load(yaml_text);
     if (root.IsNull()) return Status::Ok();
     if (!root.IsMap()) return Status::Error("web config: must be a map of settings");
+    if (std::string d = DuplicateKey(root); !d.empty()) return Status::Error("web config: " + d);
     for (const auto& entry : root) {
       const std::string key = entry.first.Scalar();
       const YAML::Node& value = entry.second;

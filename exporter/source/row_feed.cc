@@ -164,7 +164,7 @@ class ChunkWriter : public RowSink {
   }
   void Restart(RestartCause) override {}
   void Flush() {
-    if (chunk_.size() > 0 || chunk_.skipped.submissions || chunk_.skipped.reviews || chunk_.skipped.costs) {
+    if (chunk_.size() > 0 || chunk_.skipped.any()) {
       queue_.Push(std::move(chunk_));
     }
     chunk_ = Chunk();

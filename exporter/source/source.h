@@ -1,6 +1,7 @@
 #ifndef ARGUS_SOURCE_H_
 #define ARGUS_SOURCE_H_
 
+#include <array>
 #include <cstdint>
 #include <climits>
 #include <functional>
@@ -47,13 +48,37 @@ struct CostRow {
   double usd = 0;
 };
 
-// How many rows reads passed over because their timestamp (or verdict)
-// could not be read.
-struct SkippedRows {
-  int64_t submissions = 0;
-  int64_t reviews = 0;
-  int64_t costs = 0;
+// Why a read passed over a row: its timestamp (or verdict) could not be
+// read; a text field was longer than kMaxValueBytes; a value is impossible
+// (a cost that is negative, not finite, or above kMaxCostUsd).
+enum class SkipReason { kUnreadable, kTooLarge, kInvalidValue };
+constexpr const char* kSkipReasonNames[] = {"unreadable", "too_large", "invalid_value"};
+
+// Rows passed over in one table, by reason.
+struct SkipCounts {
+  std::array<int64_t, 3> by_reason{};
+  int64_t& operator[](SkipReason r) { return by_reason[static_cast<size_t>(r)]; }
+  int64_t operator[](SkipReason r) const { return by_reason[static_cast<size_t>(r)]; }
+  int64_t total() const { return by_reason[0] + by_reason[1] + by_reason[2]; }
+  SkipCounts& operator+=(const SkipCounts& o) {
+    for (size_t i = 0; i < by_reason.size(); ++i) by_reason[i] += o.by_reason[i];
+    return *this;
+  }
 };
+
+// How many rows reads passed over, per table.
+struct SkippedRows {
+  SkipCounts submissions, reviews, costs;
+  bool any() const { return submissions.total() || reviews.total() || costs.total(); }
+};
+
+// A text field longer than this makes SQLite refuse to load it (the row is
+// skipped as too_large), so no row, however large, is held in memory whole.
+constexpr int kMaxValueBytes = 1 << 20;
+// A cost above this (US dollars for one call) is taken for a broken row.
+constexpr double kMaxCostUsd = 1e6;
+// Whether a cost can be added up: finite, from 0 to kMaxCostUsd.
+inline bool ValidCost(double usd) { return usd >= 0 && usd <= kMaxCostUsd; }
 
 // Why each table could not be read ("" when it was).
 struct TableErrors {

@@ -29,6 +29,15 @@ void KeepFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_int(ctx, range.Contains(*t) ? 1 : 0);
 }
 
+// argus_name(x): the name as Argus keeps it (SafeName), so that a failure
+// report can be asked for by that form.
+void NameFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const std::string name =
+      SafeName(text ? std::string_view(text, sqlite3_value_bytes(argv[0])) : std::string_view());
+  sqlite3_result_text(ctx, name.data(), static_cast<int>(name.size()), SQLITE_TRANSIENT);
+}
+
 // Whether `path` is a WAL-mode database (a file format version of 2 in the
 // header: SQLite goes by the read version, byte 19; either is taken here)
 // whose shared-memory file does not exist: no connection has it open.
@@ -61,11 +70,43 @@ Status OpenAs(const std::string& path, Db* out, bool immutable) {
   sqlite3_create_function(raw, "argus_keep", 3,
                           SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
                           nullptr, KeepFunction, nullptr, nullptr);
+  sqlite3_create_function(raw, "argus_name", 1,
+                          SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+                          nullptr, NameFunction, nullptr, nullptr);
+  // No value over this is ever loaded: the statement stops with
+  // SQLITE_TOOBIG instead, and the read skips that row (sqlite_source.cc).
+  sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, kMaxValueBytes);
   *out = std::move(db);
   return Status::Ok();
 }
 
+std::atomic<bool> g_interrupted{false};
+
+// Checked every kProgressSteps virtual-machine steps (a few microseconds).
+constexpr int kProgressSteps = 10000;
+
+int Progress(void* arg) {
+  if (g_interrupted.load(std::memory_order_relaxed)) return 1;
+  return std::chrono::steady_clock::now() > static_cast<const ReadDeadline*>(arg)->at ? 1 : 0;
+}
+
 }  // namespace
+
+void Guard(sqlite3* db, ReadDeadline* deadline) {
+  sqlite3_progress_handler(db, kProgressSteps, Progress, deadline);
+}
+
+void InterruptReads() { g_interrupted = true; }
+
+Status ReadError(sqlite3* db, const std::string& path, const ReadDeadline& deadline) {
+  if (sqlite3_errcode(db) == SQLITE_INTERRUPT) {
+    if (g_interrupted) return Status::Error("database " + path + ": read interrupted: shutting down");
+    return Status::Error("database " + path + ": read interrupted after " +
+                         FormatDuration(deadline.budget) +
+                         " (query_timeout): a source query took too long");
+  }
+  return DbError(db, path, "read failed");
+}
 
 Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stmt* out) {
   sqlite3_stmt* raw = nullptr;
@@ -128,13 +169,17 @@ Status Lease::Acquire() {
       pool_->idle_.pop_back();
       if (conn->identity == identity && !identity.empty()) {
         conn_ = std::move(conn);
+        conn_->deadline.Start(pool_->query_timeout_);
         return Status::Ok();
       }
     }
   }
   conn_ = std::make_unique<Connection>();
   conn_->identity = identity;
-  return OpenAs(path_, &conn_->db, immutable);
+  if (Status s = OpenAs(path_, &conn_->db, immutable); !s.ok()) return s;
+  Guard(conn_->db.get(), &conn_->deadline);
+  conn_->deadline.Start(pool_->query_timeout_);
+  return Status::Ok();
 }
 
 Status Lease::Statement(const std::string& sql, Borrowed* out) {

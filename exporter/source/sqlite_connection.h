@@ -8,6 +8,8 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -52,23 +54,52 @@ Status Prepare(sqlite3* db, const std::string& path, const std::string& sql, Stm
 // The file's device and inode, or "" when it cannot be seen.
 std::string FileIdentity(const std::string& path);
 
+// The time a read may take: SQLite's progress handler interrupts a
+// statement (SQLITE_INTERRUPT) once the deadline has passed, or at once
+// after InterruptReads(). Set on a connection by Guard() below.
+struct ReadDeadline {
+  std::chrono::steady_clock::time_point at = std::chrono::steady_clock::time_point::max();
+  Millis budget = 0;
+  void Start(Millis b) {
+    budget = b;
+    at = std::chrono::steady_clock::now() + std::chrono::milliseconds(b);
+  }
+};
+
+// Installs `deadline` as `db`'s progress handler; it must outlive the
+// connection's use.
+void Guard(sqlite3* db, ReadDeadline* deadline);
+
+// Every read in progress stops at its next progress check, and every later
+// one fails at once: for shutdown, which then never waits for a query.
+void InterruptReads();
+
+// The error of a read that failed: a plain SQLite error, or, for
+// SQLITE_INTERRUPT, whether the budget ran out or Argus is shutting down.
+Status ReadError(sqlite3* db, const std::string& path, const ReadDeadline& deadline);
+
 // A read-only connection with the identity of the file it opened and the
 // statements prepared on it (prepared once, reused by every later read).
 struct Connection {
   Db db;
   std::string identity;
   std::map<std::string, Stmt> statements;  // declared after db: finalized first
+  ReadDeadline deadline;
 };
 
-// Idle connections of one database. Thread-safe.
+// Idle connections of one database, and the time budget of each read
+// through them. Thread-safe.
 class ConnectionPool {
  public:
-  ConnectionPool() = default;
+  explicit ConnectionPool(Millis query_timeout) : query_timeout_(query_timeout) {}
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
+  Millis query_timeout() const { return query_timeout_; }
+
  private:
   friend class Lease;
+  const Millis query_timeout_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_;
 };
@@ -83,8 +114,13 @@ class Lease {
   Lease(const Lease&) = delete;
   Lease& operator=(const Lease&) = delete;
 
+  // Takes an idle connection or opens one, and starts the read's time
+  // budget.
   Status Acquire();
   sqlite3* get() const { return conn_->db.get(); }
+  const ReadDeadline& deadline() const { return conn_->deadline; }
+  // A failed read's error (see ReadError).
+  Status Error() const { return ReadError(get(), path_, conn_->deadline); }
   void Fail() { failed_ = true; }
 
   // The statement for `sql` on this connection, prepared on first use and

@@ -3,9 +3,13 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
+#include <vector>
 
+#include "exporter/base/format.h"
 #include "exporter/source/sqlite_connection.h"
+#include "schema.h"
 
 namespace argus {
 namespace {
@@ -20,8 +24,15 @@ std::string_view ColumnView(sqlite3_stmt* s, int col) {
 }
 
 // Into a row that is reused for every result row, so that its strings keep
-// their buffers.
-void AssignText(sqlite3_stmt* s, int col, std::string* out) { out->assign(ColumnView(s, col)); }
+// their buffers; in the form SafeName gives names.
+void AssignName(sqlite3_stmt* s, int col, std::string* out) {
+  const std::string_view raw = ColumnView(s, col);
+  if (IsKeptAsIs(raw)) {
+    out->assign(raw);  // the common case, without a new string
+  } else {
+    *out = SafeName(raw);
+  }
+}
 
 std::optional<Millis> ColumnTime(sqlite3_stmt* s, int col) {
   return ValueTime(sqlite3_column_value(s, col));
@@ -76,36 +87,143 @@ int64_t SeekFirstId(sqlite3* db, const char* table, const char* column, Millis f
 
 const std::string kBegin = "BEGIN", kCommit = "COMMIT";
 
-// Opens the database and runs `sql` for `request`: ?1 and ?2 bind the time
+// How much of an over-long value a clipped row keeps.
+constexpr int kClipBytes = 4000;
+
+// One value of row `rowid` of a reference table, bound to parameter `index`
+// of `out`: a text or blob through sqlite3_blob, of which at most
+// kClipBytes are read (followed by " [truncated: N bytes]"), anything else
+// as it is.
+Status BindClipped(sqlite3* db, const std::string& table, const std::string& column,
+                   int64_t rowid, sqlite3_stmt* out, int index) {
+  const std::string sql = "SELECT typeof(" + column + "), CASE WHEN typeof(" + column +
+                          ") IN ('text', 'blob') THEN NULL ELSE " + column + " END FROM " + table +
+                          " WHERE id = ?1";
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(raw);
+    return DbError(db, table, "cannot read an over-long row");
+  }
+  Stmt stmt(raw);
+  sqlite3_bind_int64(raw, 1, rowid);
+  if (sqlite3_step(raw) != SQLITE_ROW) return DbError(db, table, "cannot read an over-long row");
+  const std::string_view type = ColumnView(raw, 0);
+  if (type != "text" && type != "blob") {
+    sqlite3_bind_value(out, index, sqlite3_column_value(raw, 1));
+    return Status::Ok();
+  }
+  sqlite3_blob* blob = nullptr;
+  if (sqlite3_blob_open(db, "main", table.c_str(), column.c_str(), rowid, 0, &blob) != SQLITE_OK) {
+    sqlite3_blob_close(blob);
+    return DbError(db, table, "cannot read an over-long value");
+  }
+  const int total = sqlite3_blob_bytes(blob);
+  std::string text(std::min(total, kClipBytes), '\0');
+  const int rc = sqlite3_blob_read(blob, text.data(), static_cast<int>(text.size()), 0);
+  sqlite3_blob_close(blob);
+  if (rc != SQLITE_OK) return DbError(db, table, "cannot read an over-long value");
+  if (total > kClipBytes) {
+    // Cut at a character, as BoundedNote would.
+    size_t n = text.size();
+    while (n > 0 && (static_cast<unsigned char>(text[n - 1]) & 0xC0) == 0x80) --n;
+    if (n > 0 && static_cast<unsigned char>(text[n - 1]) >= 0xC0) --n;
+    text.resize(n);
+    text += " [truncated: " + std::to_string(total) + " bytes]";
+  }
+  sqlite3_bind_text(out, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return Status::Ok();
+}
+
+// The row `rowid` of a reference table (`table`, read under the alias its
+// first letter gives: r, s or c) as the one row of a statement with the
+// columns of `select` ("SELECT r.id, NULL, s.agent, ..."), each over-long
+// value clipped (BindClipped), so that it is counted like any other row
+// without being loaded whole. A review's submission columns come from its
+// submission.
+Status ClippedRow(sqlite3* db, const std::string& select, const std::string& table,
+                  int64_t rowid, Stmt* out) {
+  int64_t submission = rowid;
+  if (table == "reviews") {
+    sqlite3_stmt* raw = nullptr;
+    sqlite3_prepare_v2(db, "SELECT submission_id FROM reviews WHERE id = ?1", -1, &raw, nullptr);
+    Stmt lookup(raw);
+    sqlite3_bind_int64(raw, 1, rowid);
+    if (!raw || sqlite3_step(raw) != SQLITE_ROW) return DbError(db, table, "cannot read an over-long row");
+    submission = sqlite3_column_int64(raw, 0);
+  }
+  std::vector<std::string> columns;
+  std::string_view list = std::string_view(select).substr(7);  // after "SELECT "
+  while (!list.empty()) {
+    const size_t comma = list.find(", ");
+    columns.emplace_back(list.substr(0, comma));
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 2);
+  }
+  std::string placeholders = "SELECT ";
+  for (size_t i = 0; i < columns.size(); ++i) placeholders += (i ? ", ?" : "?") + std::to_string(i + 1);
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, placeholders.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(raw);
+    return DbError(db, table, "cannot read an over-long row");
+  }
+  out->reset(raw);
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const std::string& c = columns[i];
+    if (c == "NULL") continue;
+    const bool of_submission = c[0] == 's' && table == "reviews";
+    const std::string& from = of_submission ? std::string("submissions") : table;
+    if (Status st = BindClipped(db, from, c.substr(2), of_submission ? submission : rowid, raw,
+                                static_cast<int>(i + 1));
+        !st.ok()) {
+      return st;
+    }
+  }
+  if (sqlite3_step(raw) != SQLITE_ROW) return DbError(db, table, "cannot read an over-long row");
+  return Status::Ok();
+}
+
+// Opens the database and reads `request` through `select` (the result
+// columns, the first being the row's id) over `from` (everything after
+// them, up to and including the WHERE conditions): ?1 and ?2 bind the time
 // range, ?3 the agent, ?4 the id rows must exceed, ?5 the limit, ?6 the
-// largest id. With a
-// `seek_table` and a bounded range, reading starts where SeekFirstId says.
-// Calls `row` for each result row; column 0 must be the row's id.
+// largest id. Rows come in id order. With a `seek_table` and a bounded
+// range, reading starts where SeekFirstId says. Calls `row` for each result
+// row.
+//
+// A row holding a text field over kMaxValueBytes makes SQLite stop with
+// SQLITE_TOOBIG rather than load it: the read finds that row's id (the
+// first after the last one read, with no text loaded) and goes on after it.
+// In a table of the reference schema (`seek_table`), the row is read with
+// its over-long values clipped (ClippedRow) and counted like any other;
+// through a custom query, it is skipped and counted as too_large.
 template <typename RowFn>
-Status Run(ConnectionPool* pool, const std::string& path, std::string sql, const char* id_column,
-           const ReadRequest& request, ReadStats* stats, RowFn row,
-           const char* seek_table, const char* seek_column) {
+Status Run(ConnectionPool* pool, const std::string& path, const std::string& select,
+           std::string from, const char* id_column, const ReadRequest& request,
+           ReadStats* stats, SkipCounts* skipped, RowFn row, const char* seek_table,
+           const char* seek_column) {
   // Where the primary-key seek applies, the rows read are those of the
   // window already: the time filter moves out of SQL into the visitor, so
   // each timestamp is parsed once.
   const bool seek = seek_table && request.range.from > -kAllTime;
   if (seek) {
     const std::string keep = "argus_keep(";
-    const size_t at = sql.find(keep);
-    const size_t end = sql.find("!= 0 AND", at);
-    sql.replace(at, end + 8 - at, "");
+    const size_t at = from.find(keep);
+    const size_t end = from.find("!= 0 AND", at);
+    from.replace(at, end + 8 - at, "");
   }
-  if (request.agent) sql += " AND s.agent = ?3";
+  if (request.agent) {
+    // A name Argus shows in its hashed form (SafeName) is matched by that
+    // form; any other by the column itself, which an index can serve.
+    from += IsHashedName(*request.agent) ? " AND argus_name(s.agent) = ?3" : " AND s.agent = ?3";
+  }
   if (request.up_to_id >= 0) {
-    sql += " AND ";
-    sql += id_column;
-    sql += " <= ?6";
+    from += " AND ";
+    from += id_column;
+    from += " <= ?6";
   }
-  if (request.limit > 0) {
-    sql += " ORDER BY ";
-    sql += id_column;
-    sql += " LIMIT ?5";
-  }
+  from += " ORDER BY ";
+  from += id_column;
+  const std::string sql = select + " " + from + (request.limit > 0 ? " LIMIT ?5" : "");
+  const std::string probe_sql = std::string("SELECT ") + id_column + " " + from + " LIMIT 1";
   Lease db(pool, path);
   if (Status s = db.Acquire(); !s.ok()) return s;
   Lease::Borrowed stmt, begin, commit;
@@ -117,6 +235,14 @@ Status Run(ConnectionPool* pool, const std::string& path, std::string sql, const
       return s;
     }
   }
+  auto fail = [&](sqlite3_stmt* failed) {
+    Status error = db.Error();
+    sqlite3_reset(failed);
+    stmt.reset();
+    sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    db.Fail();
+    return error;
+  };
   // Seeking and reading share one read transaction, so the file cannot
   // change between them.
   sqlite3_step(begin.get());
@@ -125,27 +251,52 @@ Status Run(ConnectionPool* pool, const std::string& path, std::string sql, const
   if (seek && request.after_id < 0) {
     after = std::max(after, SeekFirstId(db.get(), seek_table, seek_column, request.range.from) - 1);
   }
-  sqlite3_bind_int64(stmt.get(), 1, request.range.from);
-  sqlite3_bind_int64(stmt.get(), 2, request.range.to);
-  if (request.agent) {
-    sqlite3_bind_text(stmt.get(), 3, request.agent->data(),
-                      static_cast<int>(request.agent->size()), SQLITE_TRANSIENT);
-  }
-  sqlite3_bind_int64(stmt.get(), 4, after);
-  if (request.limit > 0) sqlite3_bind_int64(stmt.get(), 5, request.limit);
-  if (request.up_to_id >= 0) sqlite3_bind_int64(stmt.get(), 6, request.up_to_id);
-  int rc;
-  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+  auto bind = [&](sqlite3_stmt* q, int64_t after_id, int64_t limit) {
+    sqlite3_bind_int64(q, 1, request.range.from);
+    sqlite3_bind_int64(q, 2, request.range.to);
+    if (request.agent) {
+      sqlite3_bind_text(q, 3, request.agent->data(), static_cast<int>(request.agent->size()),
+                        SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_int64(q, 4, after_id);
+    if (limit > 0) sqlite3_bind_int64(q, 5, limit);
+    if (request.up_to_id >= 0) sqlite3_bind_int64(q, 6, request.up_to_id);
+  };
+  int64_t read = 0;  // rows of this request, skipped ones included
+  for (;;) {
+    bind(stmt.get(), after, request.limit > 0 ? request.limit - read : 0);
+    int rc;
+    while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+      ++read;
+      ++stats->rows;
+      after = sqlite3_column_int64(stmt.get(), 0);
+      stats->max_id = std::max<int64_t>(stats->max_id, after);
+      row(stmt.get());
+    }
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_TOOBIG) return fail(stmt.get());
+    sqlite3_reset(stmt.get());
+    Lease::Borrowed probe;
+    if (Status s = db.Statement(probe_sql, &probe); !s.ok()) {
+      stmt.reset();
+      sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      db.Fail();
+      return s;
+    }
+    bind(probe.get(), after, 0);
+    if (sqlite3_step(probe.get()) != SQLITE_ROW) return fail(probe.get());
+    after = sqlite3_column_int64(probe.get(), 0);
+    probe.reset();
+    ++read;
     ++stats->rows;
-    stats->max_id = std::max<int64_t>(stats->max_id, sqlite3_column_int64(stmt.get(), 0));
-    row(stmt.get());
-  }
-  if (rc != SQLITE_DONE) {
-    Status error = DbError(db.get(), path, "read failed");
-    stmt.reset();
-    sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-    db.Fail();
-    return error;
+    stats->max_id = std::max<int64_t>(stats->max_id, after);
+    Stmt clipped;
+    if (seek_table && ClippedRow(db.get(), select, seek_table, after, &clipped).ok()) {
+      row(clipped.get());
+    } else {
+      ++(*skipped)[SkipReason::kTooLarge];
+    }
+    if (request.limit > 0 && read >= request.limit) break;
   }
   stmt.reset();
   sqlite3_step(commit.get());
@@ -172,8 +323,10 @@ std::string Wrap(const std::string& query) {
 
 }  // namespace
 
-SqliteSource::SqliteSource(std::string path, SourceQueries queries)
-    : path_(std::move(path)), queries_(std::move(queries)), pool_(std::make_shared<ConnectionPool>()) {}
+SqliteSource::SqliteSource(std::string path, SourceQueries queries, Millis query_timeout)
+    : path_(std::move(path)),
+      queries_(std::move(queries)),
+      pool_(std::make_shared<ConnectionPool>(query_timeout)) {}
 
 SqliteSource::~SqliteSource() = default;
 
@@ -190,8 +343,9 @@ Status SqliteSource::MaxIds(int64_t* submissions, int64_t* reviews, int64_t* cos
     return s;
   }
   if (sqlite3_step(stmt.get()) != SQLITE_ROW) {
+    Status error = db.Error();
     db.Fail();
-    return DbError(db.get(), path_, "read failed");
+    return error;
   }
   int64_t* out[] = {submissions, reviews, costs};
   for (int i = 0; i < 3; ++i) {
@@ -206,6 +360,9 @@ std::string SqliteSource::Generation() { return FileIdentity(path_); }
 Status SqliteSource::Validate() {
   Db db;
   if (Status s = Open(path_, &db); !s.ok()) return s;
+  ReadDeadline deadline;
+  Guard(db.get(), &deadline);
+  deadline.Start(pool_->query_timeout());
   const std::pair<const char*, std::string> checks[] = {
       {"submissions", "SELECT id, created_at, agent, domain, item FROM " +
                           Wrap(queries_.submissions) + " LIMIT 0"},
@@ -221,7 +378,48 @@ Status SqliteSource::Validate() {
       return Status::Error(s.message() + " (source '" + table + "')");
     }
     if (sqlite3_step(stmt.get()) != SQLITE_DONE) {
-      return DbError(db.get(), path_, std::string("source '") + table + "'");
+      return Status::Error(ReadError(db.get(), path_, deadline).message() + " (source '" +
+                           table + "')");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckQueriesOnlyRead(const std::string& path, const SourceQueries& queries) {
+  Db reference, pipeline;
+  sqlite3* raw = nullptr;
+  if (sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+    reference.reset(raw);
+    sqlite3_exec(raw, kSchemaSql, nullptr, nullptr, nullptr);
+  } else {
+    sqlite3_close_v2(raw);
+  }
+  if (!Open(path, &pipeline).ok()) pipeline.reset();
+  const std::pair<const char*, const std::string*> all[] = {
+      {"submissions", &queries.submissions},
+      {"reviews", &queries.reviews},
+      {"costs", &queries.costs}};
+  for (const auto& [table, sql] : all) {
+    if (sql->empty()) continue;
+    for (sqlite3* db : {reference.get(), pipeline.get()}) {
+      if (!db) continue;
+      sqlite3_stmt* prepared = nullptr;
+      const char* tail = nullptr;
+      if (sqlite3_prepare_v2(db, sql->c_str(), static_cast<int>(sql->size()), &prepared, &tail) !=
+              SQLITE_OK ||
+          !prepared) {
+        sqlite3_finalize(prepared);
+        continue;
+      }
+      Stmt stmt(prepared);
+      const bool one = std::string_view(tail).find_first_not_of(" \t\r\n;") == std::string::npos;
+      if (!sqlite3_stmt_readonly(prepared) || !one) {
+        return Status::Error(std::string("sources.") + table + ": " +
+                             (one ? "the query would write to the database"
+                                  : "holds more than one statement") +
+                             "; Argus only reads: give one SELECT");
+      }
+      break;
     }
   }
   return Status::Ok();
@@ -230,23 +428,23 @@ Status SqliteSource::Validate() {
 Status SqliteSource::ReadSubmissions(const ReadRequest& request,
                                      const std::function<void(const SubmissionRow&)>& visit,
                                      ReadStats* stats) {
-  const std::string sql = "SELECT s.id, s.created_at, s.agent, s.domain FROM " +
-                          Wrap(queries_.submissions) +
-                          " AS s WHERE argus_keep(s.created_at, ?1, ?2) != 0 AND s.id > ?4";
+  const std::string from = "FROM " + Wrap(queries_.submissions) +
+                           " AS s WHERE argus_keep(s.created_at, ?1, ?2) != 0 AND s.id > ?4";
   SubmissionRow r;
   return Run(
-      pool_.get(), path_, sql, "s.id", request, stats,
+      pool_.get(), path_, "SELECT s.id, s.created_at, s.agent, s.domain", from, "s.id", request,
+      stats, &stats->skipped.submissions,
       [&](sqlite3_stmt* s) {
         auto t = ColumnTime(s, 1);
         if (t && !request.range.Contains(*t)) return;
         if (!t) {
-          ++stats->skipped.submissions;
+          ++stats->skipped.submissions[SkipReason::kUnreadable];
           return;
         }
         r.id = sqlite3_column_int64(s, 0);
         r.created_at = *t;
-        AssignText(s, 2, &r.agent);
-        AssignText(s, 3, &r.domain);
+        AssignName(s, 2, &r.agent);
+        AssignName(s, 3, &r.domain);
         visit(r);
       },
       Seekable(queries_.submissions, SourceQueries().submissions, "submissions"), "created_at");
@@ -255,33 +453,41 @@ Status SqliteSource::ReadSubmissions(const ReadRequest& request,
 Status SqliteSource::ReadReviews(const ReadRequest& request,
                                  const std::function<void(const ReviewRow&)>& visit,
                                  ReadStats* stats) {
-  const std::string sql =
+  const std::string select =
       std::string("SELECT r.id, r.reviewed_at, r.verdict, r.reason, ") +
-      (request.details ? "r.score, r.note" : "NULL, NULL") + ", s.agent, s.domain, s.item FROM " +
-      Wrap(queries_.reviews) + " AS r JOIN " + Wrap(queries_.submissions) +
+      (request.details ? "r.score, r.note" : "NULL, NULL") + ", s.agent, s.domain, s.item";
+  const std::string from =
+      "FROM " + Wrap(queries_.reviews) + " AS r JOIN " + Wrap(queries_.submissions) +
       " AS s ON s.id = r.submission_id WHERE argus_keep(r.reviewed_at, ?1, ?2) != 0 AND "
       "r.id > ?4";
   ReviewRow r;
   return Run(
-      pool_.get(), path_, sql, "r.id", request, stats,
+      pool_.get(), path_, select, from, "r.id", request, stats, &stats->skipped.reviews,
       [&](sqlite3_stmt* s) {
         auto t = ColumnTime(s, 1);
         if (t && !request.range.Contains(*t)) return;
         const std::string_view verdict = ColumnView(s, 2);
         if (!t || (verdict != "approved" && verdict != "rejected")) {
-          ++stats->skipped.reviews;
+          ++stats->skipped.reviews[SkipReason::kUnreadable];
           return;
         }
         r.id = sqlite3_column_int64(s, 0);
         r.reviewed_at = *t;
         r.approved = verdict == "approved";
-        AssignText(s, 3, &r.reason);
+        AssignName(s, 3, &r.reason);
         r.score.reset();
-        if (sqlite3_column_type(s, 4) != SQLITE_NULL) r.score = sqlite3_column_double(s, 4);
-        AssignText(s, 5, &r.note);
-        AssignText(s, 6, &r.agent);
-        AssignText(s, 7, &r.domain);
-        AssignText(s, 8, &r.item);
+        if (sqlite3_column_type(s, 4) != SQLITE_NULL) {
+          const double score = sqlite3_column_double(s, 4);
+          if (std::isfinite(score)) r.score = score;
+        }
+        if (sqlite3_column_type(s, 5) == SQLITE_NULL) {
+          r.note.clear();
+        } else {
+          r.note = BoundedNote(ColumnView(s, 5));
+        }
+        AssignName(s, 6, &r.agent);
+        AssignName(s, 7, &r.domain);
+        AssignName(s, 8, &r.item);
         visit(r);
       },
       Seekable(queries_.reviews, SourceQueries().reviews, "reviews"), "reviewed_at");
@@ -291,24 +497,28 @@ Status SqliteSource::ReadCosts(const ReadRequest& request,
                                const std::function<void(const CostRow&)>& visit,
                                ReadStats* stats) {
   if (queries_.costs.empty()) return Status::Ok();  // the pipeline records no costs
-  const std::string sql = "SELECT c.id, c.incurred_at, c.agent, c.model, c.usd FROM " +
-                          Wrap(queries_.costs) +
-                          " AS c WHERE argus_keep(c.incurred_at, ?1, ?2) != 0 AND c.id > ?4";
+  const std::string from = "FROM " + Wrap(queries_.costs) +
+                           " AS c WHERE argus_keep(c.incurred_at, ?1, ?2) != 0 AND c.id > ?4";
   CostRow r;
   return Run(
-      pool_.get(), path_, sql, "c.id", request, stats,
+      pool_.get(), path_, "SELECT c.id, c.incurred_at, c.agent, c.model, c.usd", from, "c.id",
+      request, stats, &stats->skipped.costs,
       [&](sqlite3_stmt* s) {
         auto t = ColumnTime(s, 1);
         if (t && !request.range.Contains(*t)) return;
         if (!t) {
-          ++stats->skipped.costs;
+          ++stats->skipped.costs[SkipReason::kUnreadable];
+          return;
+        }
+        r.usd = sqlite3_column_double(s, 4);
+        if (!ValidCost(r.usd)) {
+          ++stats->skipped.costs[SkipReason::kInvalidValue];
           return;
         }
         r.id = sqlite3_column_int64(s, 0);
         r.incurred_at = *t;
-        AssignText(s, 2, &r.agent);
-        AssignText(s, 3, &r.model);
-        r.usd = sqlite3_column_double(s, 4);
+        AssignName(s, 2, &r.agent);
+        AssignName(s, 3, &r.model);
         visit(r);
       },
       Seekable(queries_.costs, SourceQueries().costs, "costs"), "incurred_at");

@@ -19,7 +19,10 @@ class ConnectionPool;  // sqlite_connection.h
 // its own.
 class SqliteSource : public PipelineSource {
  public:
-  SqliteSource(std::string path, SourceQueries queries);
+  // Each read may take `query_timeout` before it is interrupted (see
+  // ReadDeadline).
+  SqliteSource(std::string path, SourceQueries queries,
+               Millis query_timeout = 30 * kSecond);
   ~SqliteSource() override;
 
   Status ReadSubmissions(const ReadRequest& request,
@@ -49,6 +52,13 @@ class SqliteSource : public PipelineSource {
   SourceQueries queries_;
   std::shared_ptr<ConnectionPool> pool_;
 };
+
+// Refuses source queries that would write (or hold more than one
+// statement), as far as SQLite can tell without running them: each is
+// prepared on an empty database of the reference schema and, when the file
+// at `path` can be opened, on it. A query that prepares on neither is left
+// to the first read to report.
+Status CheckQueriesOnlyRead(const std::string& path, const SourceQueries& queries);
 
 }  // namespace argus
 
