@@ -242,6 +242,13 @@ HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view
     r.headers.push_back({"Allow", "GET"});
     return r;
   }
+  // The pages that take no parameters refuse any, as the others refuse
+  // unknown ones.
+  if (path == "/metrics" || path == "/-/healthy" || path == "/-/ready" || path == "/") {
+    std::map<std::string, std::string> params;
+    std::string error;
+    if (!ParseQuery(query, {}, &params, &error)) return ErrorResponse(400, error);
+  }
   if (path == "/metrics") {
     auto latest = exporter.Latest();
     if (!latest) return ErrorResponse(503, "no check cycle has completed yet");

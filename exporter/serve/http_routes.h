@@ -28,6 +28,9 @@ struct HttpResponse {
   // Accept-Encoding takes gzip (/metrics: Prometheus always asks).
   std::function<std::shared_ptr<const std::string>()> gzip_body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Close the connection after this response (framing that could not be
+  // trusted).
+  bool close = false;
 };
 
 // Re-reads the configuration (POST /-/reload); empty when the lifecycle

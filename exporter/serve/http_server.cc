@@ -2,6 +2,8 @@
 
 #include <CivetServer.h>
 
+#include <strings.h>
+
 #include <cstring>
 #include <ctime>
 #include <mutex>
@@ -17,6 +19,27 @@ namespace {
 
 constexpr size_t kMaxUriBytes = 4096;
 constexpr size_t kMaxHeaderBytes = 16384;
+// CivetWeb keeps the first 64 headers of a request and drops the rest
+// without a word (MG_MAX_HEADERS); a request with 64 may have had more, so
+// it is refused rather than half read.
+constexpr int kCivetMaxHeaders = 64;
+
+// CivetWeb writes the request's HTTP version into the status line of every
+// response, and on a malformed request line that "version" is the rest of
+// the request head, CRLFs included. Only "1.0" and "1.1" pass; anything
+// else is replaced by "1.1" before a response head is written, so no byte
+// of a request reaches one.
+void NormalizeVersion(mg_connection* conn) {
+  auto* info = const_cast<mg_request_info*>(mg_get_request_info(conn));
+  if (!info) return;
+  const char* v = info->http_version;
+  if (!v || (std::strcmp(v, "1.0") != 0 && std::strcmp(v, "1.1") != 0)) info->http_version = "1.1";
+}
+
+bool IsHead(mg_connection* conn) {
+  const mg_request_info* info = mg_get_request_info(conn);
+  return info && info->request_method && std::strcmp(info->request_method, "HEAD") == 0;
+}
 
 // The Date header (RFC 9110 IMF-fixdate). CivetWeb adds one itself unless
 // the response has it, but Debian's build formats it with gmtime(), whose
@@ -40,6 +63,8 @@ void Send(mg_connection* conn, const HttpResponse& r) {
     if (AcceptsGzip(mg_get_header(conn, "Accept-Encoding"))) gzipped = r.gzip_body();
   }
   const std::string& body = gzipped ? *gzipped : r.shared_body ? *r.shared_body : r.body;
+  NormalizeVersion(conn);
+  if (r.close) mg_disable_connection_keep_alive(conn);
   mg_response_header_start(conn, r.status);
   if (r.gzip_body) {
     mg_response_header_add(conn, "Vary", "Accept-Encoding", -1);
@@ -56,6 +81,8 @@ void Send(mg_connection* conn, const HttpResponse& r) {
     mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
   }
   mg_response_header_send(conn);
+  // HEAD: the head GET would get (Content-Length included), no body.
+  if (IsHead(conn)) return;
   // Short only when the client went away or stalled past
   // request_timeout_ms; nothing more can be said on this connection then.
   mg_write(conn, body.data(), body.size());
@@ -115,7 +142,8 @@ class HttpServer::Dispatcher : public CivetHandler {
         r = ErrorResponse(401, "authentication required");
         r.headers.push_back({"WWW-Authenticate", "Basic realm=\"Argus\", charset=\"UTF-8\""});
       } else {
-        r = Route(exporter_, method, uri, query, reload);
+        // HEAD is GET without the body (Send leaves it out).
+        r = Route(exporter_, std::strcmp(method, "HEAD") == 0 ? "GET" : method, uri, query, reload);
       }
     } catch (const std::exception& e) {
       // Route does not throw by design; this is the last line of defence.
@@ -148,10 +176,54 @@ class HttpServer::Dispatcher : public CivetHandler {
 
 namespace {
 
-// Methods CivetHandler has no hook for (TRACE, CONNECT, PROPFIND, ...) are
-// refused here, before CivetWeb would try to serve them itself.
+// Why a request's framing cannot be trusted, or "": more headers than
+// CivetWeb keeps, a Content-Length given twice or not a plain number, a
+// Content-Length next to a Transfer-Encoding. Each could make the rest of
+// the connection be read as another request, so such a request is answered
+// and the connection closed. `*has_body` tells whether a body follows.
+std::pair<int, std::string> FramingProblem(const mg_request_info* info, bool* has_body) {
+  if (info->num_headers >= kCivetMaxHeaders) {
+    return {431, "more than " + std::to_string(kCivetMaxHeaders - 1) + " request headers"};
+  }
+  int lengths = 0, encodings = 0;
+  for (int i = 0; i < info->num_headers; ++i) {
+    const char* name = info->http_headers[i].name;
+    const char* value = info->http_headers[i].value ? info->http_headers[i].value : "";
+    if (strcasecmp(name, "Content-Length") == 0) {
+      ++lengths;
+      if (!*value || std::strspn(value, "0123456789") != std::strlen(value)) {
+        return {400, "Content-Length is not a number"};
+      }
+      if (std::strspn(value, "0") != std::strlen(value)) *has_body = true;
+    } else if (strcasecmp(name, "Transfer-Encoding") == 0) {
+      ++encodings;
+      *has_body = true;
+    }
+  }
+  if (lengths > 1) return {400, "Content-Length given more than once"};
+  if (lengths && encodings) return {400, "both Content-Length and Transfer-Encoding given"};
+  if (encodings > 1) return {400, "Transfer-Encoding given more than once"};
+  return {0, ""};
+}
+
+// Before any handler: framing that cannot be trusted is refused, the
+// connection closed; methods CivetHandler has no hook for (TRACE, CONNECT,
+// PROPFIND, ...) are refused before CivetWeb would try to serve them
+// itself.
 int BeginRequest(mg_connection* conn) {
-  const char* method = mg_get_request_info(conn)->request_method;
+  const mg_request_info* info = mg_get_request_info(conn);
+  bool has_body = false;
+  if (auto [status, problem] = FramingProblem(info, &has_body); status != 0) {
+    HttpResponse r = ErrorResponse(status, problem + "; the connection is closed");
+    r.close = true;
+    Send(conn, r);
+    return status;
+  }
+  // Nothing Argus serves reads a body (curl -d on /-/reload sends one): it
+  // is ignored, and the connection closed after the response rather than
+  // read to its end, which would let a trickling body hold a worker.
+  if (has_body) mg_disable_connection_keep_alive(conn);
+  const char* method = info->request_method;
   static const char* kHandled[] = {"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"};
   for (const char* m : kHandled) {
     if (method && std::strcmp(method, m) == 0) return 0;
@@ -176,11 +248,17 @@ int HttpError(mg_connection* conn, int status, const char* message) {
     HttpResponse r = ErrorResponse(405, std::string("method ") + method +
                                             " is not allowed; Argus answers GET only");
     r.headers.push_back({"Allow", "GET"});
+    r.close = true;
     Send(conn, r);
     return 0;
   }
-  Send(conn, ErrorResponse(status, message && *message ? ValidUtf8(message)
-                                                       : "request refused by the HTTP server"));
+  // CivetWeb closes the connection after its own errors; the head says so.
+  // Its message may quote the request (e.g. "Bad HTTP version: [9.9]"),
+  // which is fine in a JSON body but never reaches the head.
+  HttpResponse r = ErrorResponse(status, message && *message ? ValidUtf8(message)
+                                                             : "request refused by the HTTP server");
+  r.close = true;
+  Send(conn, r);
   return 0;
 }
 
@@ -206,19 +284,26 @@ HttpServer::~HttpServer() { Stop(); }
 Status HttpServer::Start(const std::string& address) {
   const std::vector<std::string> options = {
       "listening_ports", ListeningPorts(address),
-      "num_threads", "16",
-      // A slow or stalled client is cut off, never holds a thread for long.
-      "request_timeout_ms", "10000",
+      // Each connection holds a worker while CivetWeb reads its request, so
+      // the workers are many: 256 slow or idle clients still leave scrapes
+      // a free one. A worker costs a 32 KiB request buffer and a 100 KiB
+      // stack (of which it touches a few pages). Connections beyond the
+      // workers wait in the listen queue until one is free.
+      "num_threads", "256",
+      // A slow or stalled client is cut off: the whole request head must
+      // arrive within this (CivetWeb's deadline runs from the first byte),
+      // and each write of the response must make progress within it.
+      "request_timeout_ms", "5000",
       // No linger_timeout_ms: with it at 0 a close resets the connection
       // and discards what the kernel has not sent yet, which cut every
       // response over ~128 KB to a client that asked to close (HTTP/1.0,
       // "Connection: close"). Without it, close() hands the rest to the
       // kernel, which delivers it.
       "enable_keep_alive", "yes",
-      "keep_alive_timeout_ms", "5000",
+      "keep_alive_timeout_ms", "3000",
       // Request line plus headers. Route answers 414 and 431 well below this;
       // beyond it CivetWeb answers 400 and drops the connection.
-      "max_request_size", "65536",
+      "max_request_size", "32768",
       "enable_directory_listing", "no",
       // Headers and body go out in two writes; without this, Nagle and
       // delayed ACKs add 40 ms to every keep-alive response.
