@@ -8,6 +8,7 @@
 // Prints figures; asserts nothing (see bench/incremental.sh).
 #include <sqlite3.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
@@ -141,7 +142,14 @@ int Writer(const std::string& path, double seconds) {
   int failures = 0;
   int64_t serial = 0;
   const auto end = Clock::now() + std::chrono::duration<double>(seconds);
+  const std::string wal = path + "-wal";
+  off_t wal_max = 0;
+  auto wal_size = [&] {
+    struct stat st;
+    return ::stat(wal.c_str(), &st) == 0 ? st.st_size : off_t(0);
+  };
   while (Clock::now() < end) {
+    if (serial % 64 == 0) wal_max = std::max(wal_max, wal_size());
     const auto start = Clock::now();
     // A small transaction: one submission and its review.
     int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
@@ -162,10 +170,13 @@ int Writer(const std::string& path, double seconds) {
     }
     commits.push_back(Ms(Clock::now() - start));
   }
+  const off_t wal_end = wal_size();
   sqlite3_close(db);
   char label[64];
   std::snprintf(label, sizeof label, "writer commits (%d failed):", failures);
   Percentiles(label, commits);
+  std::printf("%-50s %.1f commits/s; WAL largest %.1f MB, at the end %.1f MB\n", "writer:",
+              commits.size() / seconds, wal_max / 1e6, wal_end / 1e6);
   return failures ? 1 : 0;
 }
 

@@ -231,5 +231,40 @@ TEST_F(HostileDataTest, NamesThatAreNotUtf8OrTooLongStayDistinctAndTheirLinksWor
   }
 }
 
+// A write-ahead log that has grown past 4.5 MiB since the last read means
+// the writer's checkpoints could not reset it: the read backs off (once per
+// growth) so that one can. The log is made to grow by a writer that does
+// not checkpoint at all.
+TEST_F(HostileDataTest, ReadsBackOffWhileTheWriteAheadLogGrows) {
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &writer), SQLITE_OK);
+  sqlite3_exec(writer, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;", nullptr, nullptr,
+               nullptr);
+  auto write_mb = [&](int mb) {
+    for (int i = 0; i < mb; ++i) {
+      const std::string sql = "INSERT INTO submissions (created_at, agent, domain, item) VALUES ('" +
+                              FormatTimestamp(kNow - kHour) + "', 'w', 'd', " + Repeat(1 << 20) + ")";
+      ASSERT_EQ(sqlite3_exec(writer, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    }
+  };
+  SqliteSource source(path_, SourceQueries());
+  auto read = [&] {
+    ReadStats stats;
+    return source.ReadSubmissions(ReadRequest(), [](const SubmissionRow&) {}, &stats).ok();
+  };
+  write_mb(2);
+  ASSERT_TRUE(read());
+  EXPECT_EQ(source.wal_backoffs(), 0) << "a log under 4.5 MiB is left alone";
+  write_mb(4);
+  ASSERT_TRUE(read());
+  EXPECT_EQ(source.wal_backoffs(), 1);
+  ASSERT_TRUE(read());
+  EXPECT_EQ(source.wal_backoffs(), 1) << "the log did not grow since";
+  write_mb(2);
+  ASSERT_TRUE(read());
+  EXPECT_EQ(source.wal_backoffs(), 2);
+  sqlite3_close(writer);
+}
+
 }  // namespace
 }  // namespace argus::testing

@@ -1,5 +1,7 @@
 #include "exporter/serve/exporter.h"
 
+#include "exporter/source/sqlite_connection.h"
+
 #include <chrono>
 
 #include "exporter/base/gzip.h"
@@ -202,7 +204,9 @@ std::shared_ptr<const Published> Exporter::DoCycle() {
     if (agents_.empty() || agents_.back() != key.first) agents_.push_back(key.first);
   }
 
-  if (!result.database_ok()) {
+  if (!result.database_ok() && ReadsInterrupted()) {
+    log_.Info("cycle interrupted: shutting down");
+  } else if (!result.database_ok()) {
     log_.Error("cycle could not read the database", {{"err", result.database_error}});
   } else {
     log_.Debug("cycle complete",

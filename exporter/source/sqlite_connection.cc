@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <thread>
 #include <string_view>
 
 #include "exporter/base/format.h"
@@ -97,6 +98,7 @@ void Guard(sqlite3* db, ReadDeadline* deadline) {
 }
 
 void InterruptReads() { g_interrupted = true; }
+bool ReadsInterrupted() { return g_interrupted; }
 
 Status ReadError(sqlite3* db, const std::string& path, const ReadDeadline& deadline) {
   if (sqlite3_errcode(db) == SQLITE_INTERRUPT) {
@@ -151,13 +153,49 @@ std::string FileIdentity(const std::string& path) {
 }
 
 
+int64_t ConnectionPool::wal_backoffs() const {
+  std::lock_guard lock(mu_);
+  return wal_backoffs_;
+}
+
+void ConnectionPool::AwaitQuiet(const std::string& path) {
+  auto wal_size = [&]() -> int64_t {
+    struct stat st;
+    return ::stat((path + "-wal").c_str(), &st) == 0 ? st.st_size : 0;
+  };
+  std::unique_lock lock(mu_);
+  const int64_t wal = wal_size();
+  if (wal > kWalBackoffBytes && wal > wal_seen_) {
+    ++wal_backoffs_;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+    quiet_.wait_until(lock, until, [&] { return open_reads_ == 0; });
+    lock.unlock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    lock.lock();
+    wal_seen_ = std::max(wal_seen_, wal_size());
+  } else {
+    wal_seen_ = std::max(wal_seen_, wal);
+  }
+  ++open_reads_;
+}
+
+void ConnectionPool::Done() {
+  std::lock_guard lock(mu_);
+  if (--open_reads_ == 0) quiet_.notify_all();
+}
+
 Lease::~Lease() {
+  // (The read's statements were reset already: they are declared after
+  // the lease.)
+  if (counted_) pool_->Done();
   if (!conn_ || failed_) return;
   std::lock_guard lock(pool_->mu_);
   if (pool_->idle_.size() < 4) pool_->idle_.push_back(std::move(conn_));
 }
 
 Status Lease::Acquire() {
+  pool_->AwaitQuiet(path_);
+  counted_ = true;
   // The file, and whether it is read immutable (see Open).
   const bool immutable = WalWithoutShm(path_);
   std::string identity = FileIdentity(path_);

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -73,6 +74,8 @@ void Guard(sqlite3* db, ReadDeadline* deadline);
 // Every read in progress stops at its next progress check, and every later
 // one fails at once: for shutdown, which then never waits for a query.
 void InterruptReads();
+// Whether InterruptReads() was called.
+bool ReadsInterrupted();
 
 // The error of a read that failed: a plain SQLite error, or, for
 // SQLITE_INTERRUPT, whether the budget ran out or Argus is shutting down.
@@ -96,13 +99,32 @@ class ConnectionPool {
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
   Millis query_timeout() const { return query_timeout_; }
+  // How often reads waited for the writer to checkpoint (see AwaitQuiet).
+  int64_t wal_backoffs() const;
 
  private:
   friend class Lease;
+  // Before a read: when the file's write-ahead log is over kWalBackoffBytes
+  // and has grown since the last read began, the writer's checkpoints have
+  // not been able to reset it, because a read of ours was open each time.
+  // Then the read waits until no other read of this pool is open, and a
+  // moment more, so that the writer's next commit checkpoints the whole log
+  // and starts it over. Bounded: at most ~0.2 s per read.
+  void AwaitQuiet(const std::string& path);
+  void Done();
+
   const Millis query_timeout_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_;
+  std::condition_variable quiet_;
+  int open_reads_ = 0;
+  int64_t wal_seen_ = 0;
+  int64_t wal_backoffs_ = 0;
 };
+
+// The write-ahead log size above which reads back off while it grows:
+// just over SQLite's default auto-checkpoint (1000 pages of 4 KiB).
+constexpr int64_t kWalBackoffBytes = 9 << 19;  // 4.5 MiB
 
 // A connection taken from the pool for one read; given back unless the read
 // failed. A connection whose file was replaced since (another identity, or
@@ -139,6 +161,7 @@ class Lease {
   const std::string& path_;
   std::unique_ptr<Connection> conn_;
   bool failed_ = false;
+  bool counted_ = false;  // in pool_->open_reads_
 };
 
 }  // namespace argus

@@ -355,6 +355,8 @@ Status SqliteSource::MaxIds(int64_t* submissions, int64_t* reviews, int64_t* cos
   return Status::Ok();
 }
 
+int64_t SqliteSource::wal_backoffs() const { return pool_->wal_backoffs(); }
+
 std::string SqliteSource::Generation() { return FileIdentity(path_); }
 
 Status SqliteSource::Validate() {

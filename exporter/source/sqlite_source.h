@@ -40,6 +40,10 @@ class SqliteSource : public PipelineSource {
   // The file's device and inode, or "" when it cannot be seen.
   std::string Generation() override;
 
+  // How often a read waited for the writer to checkpoint a growing
+  // write-ahead log (ConnectionPool::AwaitQuiet).
+  int64_t wal_backoffs() const;
+
   // Opens the database and prepares every source query once, so that a
   // misspelt table or column is reported before the first cycle.
   Status Validate();
