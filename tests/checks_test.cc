@@ -79,6 +79,17 @@ TEST(DormantAgent, ExpectedAgentNeverSeenIsCritical) {
 
 // 20 baseline reviews with 16 approved (0.8), and a window of `approved` out
 // of `total`.
+// The thresholds alone: the boundary cases below are at volumes too small
+// for the evidence tests, which the Evidence tests further down cover.
+Config NoEvidence() {
+  return With(R"(
+checks:
+  quality_regression: {evidence_level: 1}
+  rejection_spike: {evidence_level: 1}
+  domain_rejection_pattern: {evidence_level: 1}
+)");
+}
+
 void QualityCase(TestPipeline& p, int approved, int total, int baseline = 20) {
   const int baseline_approved = baseline * 4 / 5;
   p.Reviews("rio", "health", baseline_approved, 8 * kDay, kDay, true);
@@ -90,7 +101,7 @@ void QualityCase(TestPipeline& p, int approved, int total, int baseline = 20) {
 TEST(QualityRegression, FiresAtADropOfExactlyTwentyPoints) {
   TestPipeline p;
   QualityCase(p, 6, 10);  // 0.8 -> 0.6: a drop of 0.2 in floating point
-  auto alerts = p.AlertsOf("quality_regression");
+  auto alerts = p.AlertsOf("quality_regression", NoEvidence());
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].id(), "quality_regression:rio");
   EXPECT_EQ(alerts[0].severity, Severity::kWarning);
@@ -101,13 +112,13 @@ TEST(QualityRegression, FiresAtADropOfExactlyTwentyPoints) {
 TEST(QualityRegression, SilentJustBelow) {
   TestPipeline p;
   QualityCase(p, 61, 100);  // a drop of 0.19
-  EXPECT_TRUE(p.AlertsOf("quality_regression").empty());
+  EXPECT_TRUE(p.AlertsOf("quality_regression", NoEvidence()).empty());
 }
 
 TEST(QualityRegression, CriticalAtFortyPoints) {
   TestPipeline p;
   QualityCase(p, 4, 10);
-  auto alerts = p.AlertsOf("quality_regression");
+  auto alerts = p.AlertsOf("quality_regression", NoEvidence());
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].severity, Severity::kCritical);
 }
@@ -115,13 +126,13 @@ TEST(QualityRegression, CriticalAtFortyPoints) {
 TEST(QualityRegression, NeedsTenReviewsInTheWindow) {
   TestPipeline p;
   QualityCase(p, 0, 9);
-  EXPECT_TRUE(p.AlertsOf("quality_regression").empty());
+  EXPECT_TRUE(p.AlertsOf("quality_regression", NoEvidence()).empty());
 }
 
 TEST(QualityRegression, NeedsTwentyReviewsInTheBaseline) {
   TestPipeline p;
   QualityCase(p, 0, 10, 15);
-  EXPECT_TRUE(p.AlertsOf("quality_regression").empty());
+  EXPECT_TRUE(p.AlertsOf("quality_regression", NoEvidence()).empty());
 }
 
 TEST(QualityRegression, AReviewExactlyAWindowAgoBelongsToTheBaseline) {
@@ -130,7 +141,7 @@ TEST(QualityRegression, AReviewExactlyAWindowAgoBelongsToTheBaseline) {
   // In the window this would make 7/11 (a drop of 0.16: silent); in the
   // baseline it makes 17/21 (a drop of 0.21: fires).
   p.Review("rio", "health", kDay, true);
-  auto alerts = p.AlertsOf("quality_regression");
+  auto alerts = p.AlertsOf("quality_regression", NoEvidence());
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].details["window_reviews"], 10);
   EXPECT_EQ(alerts[0].details["baseline_reviews"], 21);
@@ -140,7 +151,7 @@ TEST(QualityRegression, ReviewsOlderThanTheBaselineAreIgnored) {
   TestPipeline p;
   QualityCase(p, 6, 10);
   p.Reviews("rio", "health", 50, 9 * kDay, 8 * kDay, false);
-  auto alerts = p.AlertsOf("quality_regression");
+  auto alerts = p.AlertsOf("quality_regression", NoEvidence());
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].details["baseline_reviews"], 20);
 }
@@ -246,7 +257,7 @@ void SpikeCase(TestPipeline& p, int per_hour, int current) {
 TEST(RejectionSpike, FiresAtThreeTimesTheBaselineRate) {
   TestPipeline p;
   SpikeCase(p, 2, 6);
-  auto alerts = p.AlertsOf("rejection_spike");
+  auto alerts = p.AlertsOf("rejection_spike", NoEvidence());
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].severity, Severity::kWarning);
   EXPECT_DOUBLE_EQ(*alerts[0].value, 6);
@@ -256,13 +267,13 @@ TEST(RejectionSpike, FiresAtThreeTimesTheBaselineRate) {
 TEST(RejectionSpike, SilentJustBelowThreeTimes) {
   TestPipeline p;
   SpikeCase(p, 2, 5);
-  EXPECT_TRUE(p.AlertsOf("rejection_spike").empty());
+  EXPECT_TRUE(p.AlertsOf("rejection_spike", NoEvidence()).empty());
 }
 
 TEST(RejectionSpike, CriticalAtSixTimes) {
   TestPipeline p;
   SpikeCase(p, 2, 12);
-  auto alerts = p.AlertsOf("rejection_spike");
+  auto alerts = p.AlertsOf("rejection_spike", NoEvidence());
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].severity, Severity::kCritical);
 }
@@ -270,17 +281,17 @@ TEST(RejectionSpike, CriticalAtSixTimes) {
 TEST(RejectionSpike, NeedsFiveRejections) {
   TestPipeline p;
   SpikeCase(p, 0, 4);
-  EXPECT_TRUE(p.AlertsOf("rejection_spike").empty());
+  EXPECT_TRUE(p.AlertsOf("rejection_spike", NoEvidence()).empty());
   TestPipeline q;
   SpikeCase(q, 0, 5);
-  EXPECT_EQ(q.AlertsOf("rejection_spike").size(), 1u);
+  EXPECT_EQ(q.AlertsOf("rejection_spike", NoEvidence()).size(), 1u);
 }
 
 TEST(RejectionSpike, ARejectionExactlyAnHourAgoIsBaseline) {
   TestPipeline p;
   SpikeCase(p, 0, 4);
   p.Review("rio", "health", kHour, false);
-  EXPECT_TRUE(p.AlertsOf("rejection_spike").empty());
+  EXPECT_TRUE(p.AlertsOf("rejection_spike", NoEvidence()).empty());
 }
 
 // ---- stuck_loop -------------------------------------------------------------
@@ -432,7 +443,7 @@ void DomainCase(TestPipeline& p, int approved, int rejected_a, int rejected_b,
 TEST(DomainRejectionPattern, FiresAtHalfRejectedAcrossTwoAgents) {
   TestPipeline p;
   DomainCase(p, 5, 3, 2);
-  auto alerts = p.AlertsOf("domain_rejection_pattern");
+  auto alerts = p.AlertsOf("domain_rejection_pattern", NoEvidence());
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].id(), "domain_rejection_pattern:finance");
   EXPECT_EQ(alerts[0].severity, Severity::kWarning);
@@ -443,19 +454,19 @@ TEST(DomainRejectionPattern, FiresAtHalfRejectedAcrossTwoAgents) {
 TEST(DomainRejectionPattern, SilentJustBelowHalf) {
   TestPipeline p;
   DomainCase(p, 6, 3, 2);  // 5 of 11
-  EXPECT_TRUE(p.AlertsOf("domain_rejection_pattern").empty());
+  EXPECT_TRUE(p.AlertsOf("domain_rejection_pattern", NoEvidence()).empty());
 }
 
 TEST(DomainRejectionPattern, NeedsTenReviews) {
   TestPipeline p;
   DomainCase(p, 0, 5, 4);
-  EXPECT_TRUE(p.AlertsOf("domain_rejection_pattern").empty());
+  EXPECT_TRUE(p.AlertsOf("domain_rejection_pattern", NoEvidence()).empty());
 }
 
 TEST(DomainRejectionPattern, NeedsTwoRejectingAgents) {
   TestPipeline p;
   DomainCase(p, 2, 10, 0);
-  EXPECT_TRUE(p.AlertsOf("domain_rejection_pattern").empty());
+  EXPECT_TRUE(p.AlertsOf("domain_rejection_pattern", NoEvidence()).empty());
 }
 
 TEST(DomainRejectionPattern, NeedsOneReasonToDominate) {
@@ -464,13 +475,13 @@ TEST(DomainRejectionPattern, NeedsOneReasonToDominate) {
   p.Reviews("rio", "finance", 2, 20 * kHour, kHour, false, "a");
   p.Reviews("ada", "finance", 2, 20 * kHour, kHour, false, "b");
   p.Reviews("ada", "finance", 2, 20 * kHour, kHour, false, "c");
-  EXPECT_TRUE(p.AlertsOf("domain_rejection_pattern").empty());
+  EXPECT_TRUE(p.AlertsOf("domain_rejection_pattern", NoEvidence()).empty());
 }
 
 TEST(DomainRejectionPattern, CriticalAtEightyPercent) {
   TestPipeline p;
   DomainCase(p, 2, 4, 4);
-  auto alerts = p.AlertsOf("domain_rejection_pattern");
+  auto alerts = p.AlertsOf("domain_rejection_pattern", NoEvidence());
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].severity, Severity::kCritical);
 }
@@ -480,7 +491,61 @@ TEST(DomainRejectionPattern, IgnoresReviewsOlderThanTheWindow) {
   DomainCase(p, 5, 3, 2);
   p.Reviews("rio", "finance", 20, 3 * kDay, kDay, true);
   // The older approvals would dilute the ratio to 5/30.
-  EXPECT_EQ(p.AlertsOf("domain_rejection_pattern").size(), 1u);
+  EXPECT_EQ(p.AlertsOf("domain_rejection_pattern", NoEvidence()).size(), 1u);
+}
+
+// ---- evidence before an alert ------------------------------------------------
+
+TEST(Evidence, QualityNoiseOnASmallWindowIsNotAnAlertButAnIncidentIs) {
+  // 6 of 10 approved against 80% of 200: a 20-point drop that chance gives
+  // about one day in eight.
+  TestPipeline noise;
+  QualityCase(noise, 6, 10, 200);
+  EXPECT_TRUE(noise.AlertsOf("quality_regression").empty());
+  const CycleResult r = noise.Run();
+  // The p-value is published for the rules.
+  bool published = false;
+  for (const Sample& s : r.samples) {
+    if (s.metric == "agent_approval_p_value") {
+      published = true;
+      EXPECT_GT(s.value, 0.003);
+      EXPECT_LT(s.value, 0.2);
+    }
+  }
+  EXPECT_TRUE(published);
+  // 25 of 50 approved: the same drop at a full day's volume, beyond chance.
+  TestPipeline incident;
+  QualityCase(incident, 25, 50, 200);
+  auto alerts = incident.AlertsOf("quality_regression");
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_LT(alerts[0].details["p_value"].get<double>(), 0.003);
+}
+
+TEST(Evidence, RejectionsAtTheEdgeOfTheirRateAreNotASpike) {
+  // About 1 rejection an hour is normal: 5 in an hour happens by chance
+  // about once in 270 hours.
+  TestPipeline noise;
+  SpikeCase(noise, 1, 5);
+  EXPECT_TRUE(noise.AlertsOf("rejection_spike").empty());
+  EXPECT_EQ(noise.AlertsOf("rejection_spike", NoEvidence()).size(), 1u);
+  TestPipeline spike;
+  SpikeCase(spike, 1, 12);
+  EXPECT_EQ(spike.AlertsOf("rejection_spike").size(), 1u);
+}
+
+TEST(Evidence, ADomainIsJudgedAgainstItsOwnNormal) {
+  // A domain that rejects 40% as a rule: half of ten is chance.
+  TestPipeline usual;
+  usual.Reviews("rio", "finance", 60, 8 * kDay, 2 * kDay, true);
+  usual.Reviews("rio", "finance", 40, 8 * kDay, 2 * kDay, false, "policy");
+  DomainCase(usual, 5, 3, 2);
+  EXPECT_TRUE(usual.AlertsOf("domain_rejection_pattern").empty());
+  // The same day in a domain that rejects 5%: an incident.
+  TestPipeline clean;
+  clean.Reviews("rio", "finance", 95, 8 * kDay, 2 * kDay, true);
+  clean.Reviews("rio", "finance", 5, 8 * kDay, 2 * kDay, false, "policy");
+  DomainCase(clean, 5, 3, 2);
+  EXPECT_EQ(clean.AlertsOf("domain_rejection_pattern").size(), 1u);
 }
 
 // ---- the engine -------------------------------------------------------------

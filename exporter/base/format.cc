@@ -138,9 +138,12 @@ bool IsHashedName(std::string_view name) {
 }
 
 std::string BoundedNote(std::string_view raw) {
-  if (raw.size() <= kMaxNoteBytes) return ValidUtf8(raw);
-  return ValidUtf8(CutAtCharacter(raw, kMaxNoteBytes)) + " [truncated: " +
-         std::to_string(raw.size()) + " bytes]";
+  // Made valid first: each invalid byte becomes three (U+FFFD), and the cut
+  // is of what is kept.
+  std::string valid = ValidUtf8(raw.substr(0, kMaxNoteBytes));
+  if (raw.size() <= kMaxNoteBytes && valid.size() <= kMaxNoteBytes) return valid;
+  std::string note(CutAtCharacter(valid, kMaxNoteBytes));
+  return note + " [truncated: " + std::to_string(raw.size()) + " bytes]";
 }
 
 }  // namespace argus

@@ -102,7 +102,7 @@ int ExitStatus(const CycleResult& r) {
 Status ResolveWithDatabase(const CommonFlags& flags, Config* config, Millis* now) {
   if (Status s = flags.Resolve(config, now); !s.ok()) return s;
   if (config->database.empty()) return Status::Error("no database: pass --db or set database:");
-  return Status::Ok();
+  return CheckQueriesOnlyRead(config->database, config->sources);
 }
 
 int RunCheck(const CommonFlags& flags, const std::string& format, std::ostream& out,

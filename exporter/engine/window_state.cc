@@ -64,6 +64,7 @@ void WindowState::Grow(uint32_t agent, uint32_t domain) {
   if (latest_activity_.size() <= agent) {
     latest_activity_.resize(agent + 1);
     future_activity_.resize(agent + 1);
+    active_hours_.resize(agent + 1);
   }
 }
 
@@ -134,9 +135,10 @@ void WindowState::AddActivity(uint32_t agent, Millis at) {
   Grow(agent, 0);
   if (at > now_) {
     future_activity_[agent].insert(at);
-  } else if (!latest_activity_[agent] || *latest_activity_[agent] < at) {
-    latest_activity_[agent] = at;
+    return;
   }
+  if (!latest_activity_[agent] || *latest_activity_[agent] < at) latest_activity_[agent] = at;
+  active_hours_[agent].insert(at / kHour);
 }
 
 void WindowState::AdvanceTo(Millis now) {
@@ -150,7 +152,13 @@ void WindowState::AdvanceTo(Millis now) {
       if (!latest_activity_[a] || *latest_activity_[a] < *future.begin()) {
         latest_activity_[a] = *future.begin();
       }
+      active_hours_[a].insert(*future.begin() / kHour);
       future.erase(future.begin());
+    }
+    // Hours wholly before the profile span are forgotten.
+    auto& hours = active_hours_[a];
+    while (!hours.empty() && (*hours.begin() + 1) * kHour <= now - kActivityProfileSpan) {
+      hours.erase(hours.begin());
     }
   }
   now_ = now;
@@ -225,6 +233,11 @@ int64_t WindowState::PipelineReviews(Millis from, Millis to) const {
   auto [first, last] = segments_.Range(from, to);
   for (int k = first; k < last; ++k) sum += pipeline_seg_[k];
   return sum;
+}
+
+const std::set<int64_t>& WindowState::ActiveHours(uint32_t agent) const {
+  static const std::set<int64_t> kNone;
+  return agent < active_hours_.size() ? active_hours_[agent] : kNone;
 }
 
 std::optional<Millis> WindowState::LastActivity(uint32_t agent) const {

@@ -36,6 +36,10 @@ class Segments {
   std::vector<Millis> offsets_;  // offsets_[0] == 0
 };
 
+// How far back the hours an agent usually works are learnt from (the
+// dormancy check's profile; WindowState keeps that much activity).
+constexpr Millis kActivityProfileSpan = 28 * kDay;
+
 struct StateCost {
   Millis at;
   int64_t id;
@@ -100,6 +104,9 @@ class WindowState {
 
   // The agent's latest activity at or before now, if any was read.
   std::optional<Millis> LastActivity(uint32_t agent) const;
+  // The hours (Unix time / 1 h) of the agent's activity at or before now,
+  // those of the last kActivityProfileSpan at least.
+  const std::set<int64_t>& ActiveHours(uint32_t agent) const;
 
   size_t reviews_kept() const { return reviews_.size(); }
   size_t costs_kept() const { return costs_.size(); }
@@ -138,6 +145,7 @@ class WindowState {
   size_t domain_capacity_ = 0;
   std::vector<std::optional<Millis>> latest_activity_;     // at or before now
   std::vector<std::multiset<Millis>> future_activity_;     // after now
+  std::vector<std::set<int64_t>> active_hours_;            // at or before now
 };
 
 }  // namespace argus

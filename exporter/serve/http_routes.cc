@@ -239,7 +239,7 @@ HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view
   if (method != "GET") {
     HttpResponse r = ErrorResponse(405, "method " + ValidUtf8(method.substr(0, 16)) +
                                             " is not allowed; Argus answers GET only");
-    r.headers.push_back({"Allow", "GET"});
+    r.headers.push_back({"Allow", "GET, HEAD"});
     return r;
   }
   // The pages that take no parameters refuse any, as the others refuse

@@ -229,7 +229,7 @@ int BeginRequest(mg_connection* conn) {
     if (method && std::strcmp(method, m) == 0) return 0;
   }
   HttpResponse r = ErrorResponse(405, "method not allowed; Argus answers GET only");
-  r.headers.push_back({"Allow", "GET"});
+  r.headers.push_back({"Allow", "GET, HEAD"});
   Send(conn, r);
   return 405;
 }
@@ -247,7 +247,7 @@ int HttpError(mg_connection* conn, int status, const char* message) {
       std::strlen(method) <= 16) {
     HttpResponse r = ErrorResponse(405, std::string("method ") + method +
                                             " is not allowed; Argus answers GET only");
-    r.headers.push_back({"Allow", "GET"});
+    r.headers.push_back({"Allow", "GET, HEAD"});
     r.close = true;
     Send(conn, r);
     return 0;

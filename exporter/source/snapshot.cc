@@ -8,8 +8,10 @@ namespace {
 
 void NoteActivity(Snapshot& snap, uint32_t agent, Millis at) {
   if (snap.last_activity.size() <= agent) snap.last_activity.resize(agent + 1);
+  if (snap.active_hours.size() <= agent) snap.active_hours.resize(agent + 1);
   auto& last = snap.last_activity[agent];
   if (!last || *last < at) last = at;
+  snap.active_hours[agent].insert(at / kHour);
 }
 
 }  // namespace
@@ -68,6 +70,7 @@ Snapshot LoadSnapshot(PipelineSource& source, Millis now, Millis lookback) {
   std::sort(snap.costs.begin(), snap.costs.end(),
             [](const CostEvent& a, const CostEvent& b) { return a.at < b.at; });
   snap.last_activity.resize(snap.agents.size());
+  snap.active_hours.resize(snap.agents.size());
   snap.skipped = stats.skipped;
   return snap;
 }

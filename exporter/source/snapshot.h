@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <set>
 #include <vector>
 
 #include "exporter/base/names.h"
@@ -44,6 +45,8 @@ struct Snapshot {
   // Latest submission or cost per agent (indexed like `agents`), or nothing
   // when the agent only appears through reviews.
   std::vector<std::optional<Millis>> last_activity;
+  // The hours (Unix time / 1 h) with a submission or cost of each agent.
+  std::vector<std::set<int64_t>> active_hours;
   SkippedRows skipped;
   // Empty when the table was read; otherwise why not. A check that needs a
   // table that failed reports that error and nothing else.

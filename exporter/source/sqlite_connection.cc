@@ -30,15 +30,6 @@ void KeepFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_int(ctx, range.Contains(*t) ? 1 : 0);
 }
 
-// argus_name(x): the name as Argus keeps it (SafeName), so that a failure
-// report can be asked for by that form.
-void NameFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
-  const std::string name =
-      SafeName(text ? std::string_view(text, sqlite3_value_bytes(argv[0])) : std::string_view());
-  sqlite3_result_text(ctx, name.data(), static_cast<int>(name.size()), SQLITE_TRANSIENT);
-}
-
 // Whether `path` is a WAL-mode database (a file format version of 2 in the
 // header: SQLite goes by the read version, byte 19; either is taken here)
 // whose shared-memory file does not exist: no connection has it open.
@@ -71,9 +62,6 @@ Status OpenAs(const std::string& path, Db* out, bool immutable) {
   sqlite3_create_function(raw, "argus_keep", 3,
                           SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
                           nullptr, KeepFunction, nullptr, nullptr);
-  sqlite3_create_function(raw, "argus_name", 1,
-                          SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
-                          nullptr, NameFunction, nullptr, nullptr);
   // No value over this is ever loaded: the statement stops with
   // SQLITE_TOOBIG instead, and the read skips that row (sqlite_source.cc).
   sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, kMaxValueBytes);
@@ -172,9 +160,11 @@ void ConnectionPool::AwaitQuiet(const std::string& path) {
     lock.unlock();
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     lock.lock();
-    wal_seen_ = std::max(wal_seen_, wal_size());
+    wal_seen_ = wal_size();
   } else {
-    wal_seen_ = std::max(wal_seen_, wal);
+    // The size now, not the largest seen: a log the writer truncated, or
+    // a new file, is measured afresh.
+    wal_seen_ = wal;
   }
   ++open_reads_;
 }

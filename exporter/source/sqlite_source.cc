@@ -184,22 +184,24 @@ Status ClippedRow(sqlite3* db, const std::string& select, const std::string& tab
 // Opens the database and reads `request` through `select` (the result
 // columns, the first being the row's id) over `from` (everything after
 // them, up to and including the WHERE conditions): ?1 and ?2 bind the time
-// range, ?3 the agent, ?4 the id rows must exceed, ?5 the limit, ?6 the
-// largest id. Rows come in id order. With a `seek_table` and a bounded
-// range, reading starts where SeekFirstId says. Calls `row` for each result
-// row.
+// range, ?4 the id rows must exceed, ?5 the limit, ?6 the largest id. Rows
+// come in id order. With a `seek_table` and a bounded range, reading starts
+// where SeekFirstId says. Calls `row` for each result row. (An agent filter
+// is the visitor's: comparing names in SQL would load every name, however
+// long.)
 //
 // A row holding a text field over kMaxValueBytes makes SQLite stop with
-// SQLITE_TOOBIG rather than load it: the read finds that row's id (the
-// first after the last one read, with no text loaded) and goes on after it.
-// In a table of the reference schema (`seek_table`), the row is read with
-// its over-long values clipped (ClippedRow) and counted like any other;
-// through a custom query, it is skipped and counted as too_large.
+// SQLITE_TOOBIG rather than load it. The read then finds the first row
+// after the last one read (its id alone, no text loaded), reads that one
+// row again by its id, and goes on after it: a row that comes back is
+// handed over; one that is too big again is read with its over-long values
+// clipped (ClippedRow) when it is a row of `clip_table` (the reference
+// schema), and otherwise skipped and counted as too_large.
 template <typename RowFn>
 Status Run(ConnectionPool* pool, const std::string& path, const std::string& select,
            std::string from, const char* id_column, const ReadRequest& request,
            ReadStats* stats, SkipCounts* skipped, RowFn row, const char* seek_table,
-           const char* seek_column) {
+           const char* seek_column, const char* clip_table) {
   // Where the primary-key seek applies, the rows read are those of the
   // window already: the time filter moves out of SQL into the visitor, so
   // each timestamp is parsed once.
@@ -210,20 +212,13 @@ Status Run(ConnectionPool* pool, const std::string& path, const std::string& sel
     const size_t end = from.find("!= 0 AND", at);
     from.replace(at, end + 8 - at, "");
   }
-  if (request.agent) {
-    // A name Argus shows in its hashed form (SafeName) is matched by that
-    // form; any other by the column itself, which an index can serve.
-    from += IsHashedName(*request.agent) ? " AND argus_name(s.agent) = ?3" : " AND s.agent = ?3";
-  }
   if (request.up_to_id >= 0) {
     from += " AND ";
     from += id_column;
     from += " <= ?6";
   }
-  from += " ORDER BY ";
-  from += id_column;
-  const std::string sql = select + " " + from + (request.limit > 0 ? " LIMIT ?5" : "");
-  const std::string probe_sql = std::string("SELECT ") + id_column + " " + from + " LIMIT 1";
+  const std::string order = std::string(" ORDER BY ") + id_column;
+  const std::string sql = select + " " + from + order + (request.limit > 0 ? " LIMIT ?5" : "");
   Lease db(pool, path);
   if (Status s = db.Acquire(); !s.ok()) return s;
   Lease::Borrowed stmt, begin, commit;
@@ -235,9 +230,7 @@ Status Run(ConnectionPool* pool, const std::string& path, const std::string& sel
       return s;
     }
   }
-  auto fail = [&](sqlite3_stmt* failed) {
-    Status error = db.Error();
-    sqlite3_reset(failed);
+  auto fail = [&](Status error) {
     stmt.reset();
     sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
     db.Fail();
@@ -254,13 +247,15 @@ Status Run(ConnectionPool* pool, const std::string& path, const std::string& sel
   auto bind = [&](sqlite3_stmt* q, int64_t after_id, int64_t limit) {
     sqlite3_bind_int64(q, 1, request.range.from);
     sqlite3_bind_int64(q, 2, request.range.to);
-    if (request.agent) {
-      sqlite3_bind_text(q, 3, request.agent->data(), static_cast<int>(request.agent->size()),
-                        SQLITE_TRANSIENT);
-    }
     sqlite3_bind_int64(q, 4, after_id);
     if (limit > 0) sqlite3_bind_int64(q, 5, limit);
     if (request.up_to_id >= 0) sqlite3_bind_int64(q, 6, request.up_to_id);
+  };
+  // Statements of the over-long-row path, prepared when first needed (and
+  // not through the connection's cache, which may drop statements).
+  Stmt probe, one;
+  auto prepare = [&](const std::string& text, Stmt* out) {
+    return *out ? Status::Ok() : Prepare(db.get(), path, text, out);
   };
   int64_t read = 0;  // rows of this request, skipped ones included
   for (;;) {
@@ -274,28 +269,51 @@ Status Run(ConnectionPool* pool, const std::string& path, const std::string& sel
       row(stmt.get());
     }
     if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_TOOBIG) return fail(stmt.get());
+    if (rc != SQLITE_TOOBIG) return fail(db.Error());
     sqlite3_reset(stmt.get());
-    Lease::Borrowed probe;
-    if (Status s = db.Statement(probe_sql, &probe); !s.ok()) {
-      stmt.reset();
-      sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-      db.Fail();
-      return s;
+    // The first row after `after`, found by its id alone.
+    if (Status s = prepare(std::string("SELECT ") + id_column + " " + from + order + " LIMIT 1", &probe);
+        !s.ok()) {
+      return fail(s);
     }
+    sqlite3_reset(probe.get());
     bind(probe.get(), after, 0);
-    if (sqlite3_step(probe.get()) != SQLITE_ROW) return fail(probe.get());
-    after = sqlite3_column_int64(probe.get(), 0);
-    probe.reset();
-    ++read;
-    ++stats->rows;
-    stats->max_id = std::max<int64_t>(stats->max_id, after);
-    Stmt clipped;
-    if (seek_table && ClippedRow(db.get(), select, seek_table, after, &clipped).ok()) {
-      row(clipped.get());
-    } else {
-      ++(*skipped)[SkipReason::kTooLarge];
+    rc = sqlite3_step(probe.get());
+    if (rc != SQLITE_ROW) {
+      return fail(Status::Error(
+          "database " + path + ": a value over " + std::to_string(kMaxValueBytes) +
+          " bytes where Argus cannot step over it (a column the query filters or sorts on, or "
+          "a source query SQLite must materialize): " + sqlite3_errmsg(db.get())));
     }
+    const int64_t candidate = sqlite3_column_int64(probe.get(), 0);
+    sqlite3_reset(probe.get());
+    // That row alone, by its id.
+    if (Status s = prepare(select + " " + from + " AND " + id_column + " = ?7", &one); !s.ok()) {
+      return fail(s);
+    }
+    sqlite3_reset(one.get());
+    bind(one.get(), after, 0);
+    sqlite3_bind_int64(one.get(), 7, candidate);
+    rc = sqlite3_step(one.get());
+    after = candidate;
+    if (rc == SQLITE_ROW || rc == SQLITE_TOOBIG) {
+      ++read;
+      ++stats->rows;
+      stats->max_id = std::max<int64_t>(stats->max_id, candidate);
+    }
+    Stmt clipped;
+    if (rc == SQLITE_ROW) {
+      row(one.get());
+    } else if (rc == SQLITE_TOOBIG) {
+      if (clip_table && ClippedRow(db.get(), select, clip_table, candidate, &clipped).ok()) {
+        row(clipped.get());
+      } else {
+        ++(*skipped)[SkipReason::kTooLarge];
+      }
+    } else if (rc != SQLITE_DONE) {
+      return fail(db.Error());
+    }
+    sqlite3_reset(one.get());
     if (request.limit > 0 && read >= request.limit) break;
   }
   stmt.reset();
@@ -443,13 +461,15 @@ Status SqliteSource::ReadSubmissions(const ReadRequest& request,
           ++stats->skipped.submissions[SkipReason::kUnreadable];
           return;
         }
+        AssignName(s, 2, &r.agent);
+        if (request.agent && r.agent != *request.agent) return;
         r.id = sqlite3_column_int64(s, 0);
         r.created_at = *t;
-        AssignName(s, 2, &r.agent);
         AssignName(s, 3, &r.domain);
         visit(r);
       },
-      Seekable(queries_.submissions, SourceQueries().submissions, "submissions"), "created_at");
+      Seekable(queries_.submissions, SourceQueries().submissions, "submissions"), "created_at",
+      Seekable(queries_.submissions, SourceQueries().submissions, "submissions"));
 }
 
 Status SqliteSource::ReadReviews(const ReadRequest& request,
@@ -473,6 +493,8 @@ Status SqliteSource::ReadReviews(const ReadRequest& request,
           ++stats->skipped.reviews[SkipReason::kUnreadable];
           return;
         }
+        AssignName(s, 6, &r.agent);
+        if (request.agent && r.agent != *request.agent) return;
         r.id = sqlite3_column_int64(s, 0);
         r.reviewed_at = *t;
         r.approved = verdict == "approved";
@@ -487,12 +509,16 @@ Status SqliteSource::ReadReviews(const ReadRequest& request,
         } else {
           r.note = BoundedNote(ColumnView(s, 5));
         }
-        AssignName(s, 6, &r.agent);
         AssignName(s, 7, &r.domain);
         AssignName(s, 8, &r.item);
         visit(r);
       },
-      Seekable(queries_.reviews, SourceQueries().reviews, "reviews"), "reviewed_at");
+      Seekable(queries_.reviews, SourceQueries().reviews, "reviews"), "reviewed_at",
+      // A clipped review takes its submission's columns from the
+      // submissions table: only when that is what the query reads.
+      queries_.submissions == SourceQueries().submissions
+          ? Seekable(queries_.reviews, SourceQueries().reviews, "reviews")
+          : nullptr);
 }
 
 Status SqliteSource::ReadCosts(const ReadRequest& request,
@@ -517,13 +543,15 @@ Status SqliteSource::ReadCosts(const ReadRequest& request,
           ++stats->skipped.costs[SkipReason::kInvalidValue];
           return;
         }
+        AssignName(s, 2, &r.agent);
+        if (request.agent && r.agent != *request.agent) return;
         r.id = sqlite3_column_int64(s, 0);
         r.incurred_at = *t;
-        AssignName(s, 2, &r.agent);
         AssignName(s, 3, &r.model);
         visit(r);
       },
-      Seekable(queries_.costs, SourceQueries().costs, "costs"), "incurred_at");
+      Seekable(queries_.costs, SourceQueries().costs, "costs"), "incurred_at",
+      Seekable(queries_.costs, SourceQueries().costs, "costs"));
 }
 
 }  // namespace argus

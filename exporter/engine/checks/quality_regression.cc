@@ -3,6 +3,7 @@
 #include "exporter/engine/check.h"
 #include "exporter/base/format.h"
 #include "exporter/engine/checks/registry.h"
+#include "exporter/engine/evidence.h"
 #include "exporter/engine/window_state.h"
 
 namespace argus {
@@ -33,6 +34,9 @@ class QualityRegressionCheck : public CheckBase<QualityRegressionCheck> {
          "drop of the approval ratio (baseline minus window) for a warning"},
         {"critical_drop", Param::Kind::kRatio, &critical_drop_,
          "drop of the approval ratio for a critical alert", "warning_drop"},
+        {"evidence_level", Param::Kind::kRatio, &evidence_level_,
+         "an alert needs the chance of so few approvals at the baseline ratio (binomial) at "
+         "most this: about one chance-only warning per agent per year"},
     };
   }
 
@@ -44,6 +48,10 @@ class QualityRegressionCheck : public CheckBase<QualityRegressionCheck> {
         {"agent_approval_ratio", "Approved share of the agent's reviews in the quality window "
                                  "(current) and its baseline.",
          {"agent", "window"}},
+        {"agent_approval_p_value",
+         "Chance of the quality window's approvals or fewer if the agent still worked at its "
+         "baseline approval ratio (binomial, baseline share smoothed as (a+1)/(n+2)).",
+         {"agent"}},
     };
   }
 
@@ -81,11 +89,16 @@ class QualityRegressionCheck : public CheckBase<QualityRegressionCheck> {
              CheckOutput* out) const {
     Publish(out, agent, "current", cur.reviews, cur.approved);
     Publish(out, agent, "baseline", base.reviews, base.approved);
+    double chance = 1;
+    if (cur.reviews > 0) {
+      chance = BinomialAtMost(cur.approved, cur.reviews, SmoothedShare(base.approved, base.reviews));
+      out->samples.push_back({"agent_approval_p_value", {{"agent", agent}}, chance});
+    }
     if (cur.reviews < min_window_ || base.reviews < min_baseline_) return;
     const double now_ratio = double(cur.approved) / double(cur.reviews);
     const double base_ratio = double(base.approved) / double(base.reviews);
     const double drop = base_ratio - now_ratio;
-    if (!AtLeast(drop, warning_drop_)) return;
+    if (!AtLeast(drop, warning_drop_) || !AtMost(chance, evidence_level_)) return;
     const bool critical = AtLeast(drop, critical_drop_);
     Alert alert = NewAlert(*this, now, agent);
     alert.severity = critical ? Severity::kCritical : Severity::kWarning;
@@ -99,7 +112,8 @@ class QualityRegressionCheck : public CheckBase<QualityRegressionCheck> {
     alert.details = {{"window_reviews", cur.reviews},
                      {"window_approval_ratio", Round4(now_ratio)},
                      {"baseline_reviews", base.reviews},
-                     {"baseline_approval_ratio", Round4(base_ratio)}};
+                     {"baseline_approval_ratio", Round4(base_ratio)},
+                     {"p_value", chance}};
     out->alerts.push_back(std::move(alert));
   }
 
@@ -111,7 +125,8 @@ class QualityRegressionCheck : public CheckBase<QualityRegressionCheck> {
         " and ignoring(window) argus_agent_reviews{window=\"current\"} >= " +
         PromNumber(min_window_) +
         " and ignoring(window) argus_agent_reviews{window=\"baseline\"} >= " +
-        PromNumber(min_baseline_);
+        PromNumber(min_baseline_) + " and ignoring(window) argus_agent_approval_p_value <= " +
+        PromNumber(evidence_level_) + " + " + kPromTolerance;
     const std::string warn = PromNumber(warning_drop_) + " - " + kPromTolerance;
     const std::string crit = PromNumber(critical_drop_) + " - " + kPromTolerance;
     // The value is a difference of two ratios: percentage points.
@@ -120,7 +135,9 @@ class QualityRegressionCheck : public CheckBase<QualityRegressionCheck> {
         "The approval ratio of {{ $labels.agent }} over the last " + FormatDuration(window_) +
         " is {{ $value | humanizePercentage }} points below its " + FormatDuration(baseline_) +
         " baseline (percentage points, the difference of the ratios; warning at " +
-        points(warning_drop_) + " points, critical at " + points(critical_drop_) + ").";
+        points(warning_drop_) + " points, critical at " + points(critical_drop_) +
+        "; chance alone would give so few approvals at most " + PromNumber(evidence_level_) +
+        " of the time).";
     return {
         {"ArgusQualityRegression", Severity::kWarning, drop + " >= " + warn + " < " + crit + guard,
          "Agent {{ $labels.agent }} approval ratio dropped", description},
@@ -147,6 +164,9 @@ class QualityRegressionCheck : public CheckBase<QualityRegressionCheck> {
   double min_baseline_ = 20;
   double warning_drop_ = 0.20;
   double critical_drop_ = 0.40;
+  // One 24-hour window a day: 0.003 x 365 = about 1 chance-only warning a
+  // year.
+  double evidence_level_ = 0.003;
 };
 
 }  // namespace

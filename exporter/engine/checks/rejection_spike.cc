@@ -3,6 +3,7 @@
 #include "exporter/engine/check.h"
 #include "exporter/base/format.h"
 #include "exporter/engine/checks/registry.h"
+#include "exporter/engine/evidence.h"
 #include "exporter/engine/window_state.h"
 
 namespace argus {
@@ -31,6 +32,9 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
          "window rejections >= this x baseline rate raise a warning"},
         {"critical_factor", Param::Kind::kFactor, &critical_factor_,
          "window rejections >= this x baseline rate raise a critical alert", "warning_factor"},
+        {"evidence_level", Param::Kind::kRatio, &evidence_level_,
+         "an alert needs the chance of so many rejections at the baseline rate (Poisson) at "
+         "most this: about one chance-only warning per agent per year"},
     };
   }
 
@@ -38,7 +42,11 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
     return {{"agent_rejections",
              "Rejections of the agent's work in the rejection-spike window (current) and "
              "its baseline.",
-             {"agent", "window"}}};
+             {"agent", "window"}},
+            {"agent_rejections_p_value",
+             "Chance of the rejection-spike window's rejections or more at the baseline rate "
+             "(Poisson, the baseline count smoothed by one).",
+             {"agent"}}};
   }
 
   StateNeeds Needs() const override { return {.review_edges = {window_, window_ + baseline_}}; }
@@ -78,7 +86,12 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
         {"agent_rejections", {{"agent", agent}, {"window", "baseline"}}, base});
     const double windows_per_baseline = double(baseline_) / double(window_);
     const double rate = base / windows_per_baseline;
-    if (!AtLeast(current, min_rejections_) || !AtLeast(current, warning_factor_ * rate)) return;
+    const double chance = PoissonAtLeast(current_count, (base + 1) / windows_per_baseline);
+    out->samples.push_back({"agent_rejections_p_value", {{"agent", agent}}, chance});
+    if (!AtLeast(current, min_rejections_) || !AtLeast(current, warning_factor_ * rate) ||
+        !AtMost(chance, evidence_level_)) {
+      return;
+    }
     const bool critical = AtLeast(current, critical_factor_ * rate);
     Alert alert = NewAlert(*this, now, agent);
     alert.severity = critical ? Severity::kCritical : Severity::kWarning;
@@ -91,7 +104,8 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
     alert.threshold = std::max(min_rejections_, warning_factor_ * rate);
     alert.details = {{"window_rejections", current},
                      {"baseline_rejections", base},
-                     {"baseline_rate", Round4(rate)}};
+                     {"baseline_rate", Round4(rate)},
+                     {"p_value", chance}};
     if (rate > 0) alert.details["ratio"] = Round4(current / rate);
     out->alerts.push_back(std::move(alert));
   }
@@ -100,11 +114,19 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
     auto describe = [&](double factor, bool critical) {
       return "{{ $labels.agent }} had {{ $value }} rejections in the last " + FormatDuration(window_) +
              ", at least " + PromNumber(factor) + "x its rate over the " + FormatDuration(baseline_) +
-             " before" + (critical ? "." : " (critical at " + PromNumber(critical_factor_) + "x).");
+             " before" + (critical ? "" : " (critical at " + PromNumber(critical_factor_) + "x)") +
+             "; chance alone would give so many at most " + PromNumber(evidence_level_) +
+             " of the time.";
     };
-    return SpikeRules("ArgusRejectionSpike", "argus_agent_rejections", min_rejections_,
-                      double(baseline_) / double(window_), warning_factor_, critical_factor_,
-                      "Agent {{ $labels.agent }} rejection spike", describe);
+    std::vector<RuleSpec> rules =
+        SpikeRules("ArgusRejectionSpike", "argus_agent_rejections", min_rejections_,
+                   double(baseline_) / double(window_), warning_factor_, critical_factor_,
+                   "Agent {{ $labels.agent }} rejection spike", describe);
+    for (RuleSpec& r : rules) {
+      r.expr = "(" + r.expr + ") and ignoring(window) argus_agent_rejections_p_value <= " +
+               PromNumber(evidence_level_) + " + " + kPromTolerance;
+    }
+    return rules;
   }
 
 
@@ -114,6 +136,9 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
   double min_rejections_ = 5;
   double warning_factor_ = 3;
   double critical_factor_ = 6;
+  // One 1-hour window an hour: 0.0001 x 8760 = about 0.9 chance-only
+  // warnings a year.
+  double evidence_level_ = 0.0001;
 };
 
 }  // namespace
