@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <array>
+#include <set>
 
 #include "exporter/engine/check.h"
 #include "exporter/base/format.h"
@@ -8,6 +10,53 @@
 namespace argus {
 namespace {
 
+// Hour of the week of hour number `h` (Unix time / 1 h), Monday 00:00 UTC
+// being 0: 1 January 1970 was a Thursday.
+int HourOfWeek(int64_t h) {
+  const int64_t day = h / 24;
+  return static_cast<int>(((day + 3) % 7) * 24 + h % 24);
+}
+
+// When an agent usually works, learnt from the hours it was active in the
+// last kActivityProfileSpan: with two weeks of its history or more, the
+// hours of the week it was active in (in any of those weeks) and the hour
+// on either side of each; with three days or more, the hours of the day
+// likewise; with less, every hour.
+struct UsualHours {
+  enum Kind { kEveryHour = 0, kDaily = 1, kWeekly = 2 } kind = kEveryHour;
+  std::array<bool, 168> usual{};
+
+  UsualHours(Millis now, const std::set<int64_t>& hours) {
+    usual.fill(true);
+    auto first = hours.lower_bound((now - kActivityProfileSpan) / kHour + 1);
+    if (first == hours.end() || *first * kHour > now) return;
+    const Millis history = now - *first * kHour;
+    if (history < 3 * kDay) return;
+    kind = history >= 14 * kDay ? kWeekly : kDaily;
+    usual.fill(false);
+    const int period = kind == kWeekly ? 168 : 24;
+    for (auto it = first; it != hours.end() && *it * kHour <= now; ++it) {
+      const int slot = HourOfWeek(*it) % period;
+      for (int d = -1; d <= 1; ++d) usual[(slot + d + period) % period] = true;
+    }
+    if (kind == kDaily) {
+      for (int i = 24; i < 168; ++i) usual[i] = usual[i % 24];
+    }
+  }
+
+  int PerWeek() const { return static_cast<int>(std::count(usual.begin(), usual.end(), true)); }
+
+  // How much of (from, to] falls in usual hours.
+  Millis Within(Millis from, Millis to) const {
+    Millis total = 0;
+    for (int64_t h = from / kHour; h * kHour < to; ++h) {
+      if (!usual[HourOfWeek(h)]) continue;
+      total += std::min(to, (h + 1) * kHour) - std::max(from, h * kHour);
+    }
+    return total;
+  }
+};
+
 // An agent that was active in the last `lookback` (or is expected) and has
 // been silent for `warning_after`: no submission and no cost row.
 class DormantAgentCheck : public CheckBase<DormantAgentCheck> {
@@ -15,19 +64,21 @@ class DormantAgentCheck : public CheckBase<DormantAgentCheck> {
   std::string_view id() const override { return "dormant_agent"; }
   std::string_view category() const override { return "health"; }
   std::string_view summary() const override {
-    return "an agent active recently (or expected) has had no activity for a while";
+    return "an agent active recently (or expected) has had no activity for a while of the "
+           "hours it usually works";
   }
   unsigned tables() const override { return kSubmissions | kCosts; }
-  Millis Lookback() const override { return lookback_; }
+  // The watch period, and the span its usual hours are learnt from.
+  Millis Lookback() const override { return std::max(lookback_, kActivityProfileSpan); }
 
   std::vector<Param> Params() override {
     return {
         {"lookback", Param::Kind::kDuration, &lookback_,
          "agents with any activity in this period are watched"},
         {"warning_after", Param::Kind::kDuration, &warning_after_,
-         "idle time that raises a warning"},
+         "idle time, counted in the hours the agent usually works, that raises a warning"},
         {"critical_after", Param::Kind::kDuration, &critical_after_,
-         "idle time that raises a critical alert", "warning_after"},
+         "idle time in usual hours that raises a critical alert", "warning_after"},
         {"expected_agents", Param::Kind::kNames, &expected_,
          "agents that must be active; one never seen in the lookback is critical"},
     };
@@ -41,6 +92,13 @@ class DormantAgentCheck : public CheckBase<DormantAgentCheck> {
         {"agent_idle_seconds",
          "Seconds from the agent's latest activity to the evaluation instant.",
          {"agent"}},
+        {"agent_idle_usual_seconds",
+         "Of those, the seconds in hours the agent usually works (what dormancy is judged on).",
+         {"agent"}},
+        {"agent_usual_week_share",
+         "Share of the week's hours the agent usually works, as learnt from its last 28 days "
+         "(1 until it has 3 days of history).",
+         {"agent"}},
         {"agent_expected_missing",
          "1 for an expected agent with no activity in the dormancy lookback.",
          {"agent"}},
@@ -51,51 +109,68 @@ class DormantAgentCheck : public CheckBase<DormantAgentCheck> {
   StateNeeds Needs() const override { return {}; }
 
   void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
-    std::vector<std::pair<std::string, std::optional<Millis>>> agents;
+    std::vector<AgentActivity> agents;
     for (uint32_t a = 0; a < snap.agents.size(); ++a) {
-      agents.push_back({snap.agents[a], snap.last_activity[a]});
+      agents.push_back({snap.agents[a], snap.last_activity[a], &snap.active_hours[a]});
     }
     Judge(snap.now, agents, out);
   }
 
   void EvaluateState(const WindowState& state, CheckOutput* out) const override {
-    std::vector<std::pair<std::string, std::optional<Millis>>> agents;
+    std::vector<AgentActivity> agents;
     for (uint32_t a = 0; a < state.agents.size(); ++a) {
-      agents.push_back({state.agents[a], state.LastActivity(a)});
+      agents.push_back({state.agents[a], state.LastActivity(a), &state.ActiveHours(a)});
     }
     Judge(state.now(), agents, out);
   }
 
+  struct AgentActivity {
+    std::string agent;
+    std::optional<Millis> last;
+    const std::set<int64_t>* hours;  // active hours
+  };
+
   // `agents`: every agent read, with its latest activity if any.
-  void Judge(Millis now, const std::vector<std::pair<std::string, std::optional<Millis>>>& agents,
-             CheckOutput* out) const {
+  void Judge(Millis now, const std::vector<AgentActivity>& agents, CheckOutput* out) const {
     const Millis since = now - lookback_;
-    for (const auto& [agent, last] : agents) {
+    for (const auto& [agent, last, hours] : agents) {
       if (!last || *last <= since) continue;
       const Millis idle = now - *last;
+      const UsualHours usual(now, *hours);
+      const Millis usual_idle = usual.Within(*last, now);
       out->samples.push_back({"agent_last_activity_timestamp_seconds",
                               {{"agent", agent}},
                               static_cast<double>(*last) / kSecond});
       out->samples.push_back(
           {"agent_idle_seconds", {{"agent", agent}}, static_cast<double>(idle) / kSecond});
-      if (idle < warning_after_) continue;
-      const bool critical = idle >= critical_after_;
+      out->samples.push_back({"agent_idle_usual_seconds",
+                              {{"agent", agent}},
+                              static_cast<double>(usual_idle) / kSecond});
+      out->samples.push_back(
+          {"agent_usual_week_share", {{"agent", agent}}, double(usual.PerWeek()) / 168});
+      if (usual_idle < warning_after_) continue;
+      const bool critical = usual_idle >= critical_after_;
       Alert alert = NewAlert(*this, now, agent);
       alert.severity = critical ? Severity::kCritical : Severity::kWarning;
       alert.agent = agent;
       alert.title = "Agent " + agent + " is dormant";
-      alert.message = agent + ": no activity for " + Num(double(idle) / kHour, 1) +
-                      "h (last activity " + FormatTimestamp(*last) + ")";
-      alert.value = double(idle) / kHour;
+      alert.message = agent + ": no activity for " + Num(double(idle) / kHour, 1) + "h" +
+                      (usual_idle == idle ? std::string()
+                                          : ", " + Num(double(usual_idle) / kHour, 1) +
+                                                "h of them in its usual working hours") +
+                      " (last activity " + FormatTimestamp(*last) + ")";
+      alert.value = double(usual_idle) / kHour;
       alert.threshold = double(warning_after_) / kHour;
       alert.details = {{"last_activity", FormatTimestamp(*last)},
                        {"idle_seconds", idle / kSecond},
+                       {"idle_usual_seconds", usual_idle / kSecond},
+                       {"usual_hours_per_week", usual.PerWeek()},
                        {"expected", IsExpected(agent)}};
       out->alerts.push_back(std::move(alert));
     }
     for (const std::string& agent : expected_) {
       auto seen = std::find_if(agents.begin(), agents.end(), [&](const auto& a) {
-        return a.first == agent && a.second && *a.second > since;
+        return a.agent == agent && a.last && *a.last > since;
       });
       if (seen != agents.end()) continue;
       out->samples.push_back({"agent_expected_missing", {{"agent", agent}}, 1});
@@ -117,13 +192,13 @@ class DormantAgentCheck : public CheckBase<DormantAgentCheck> {
     const std::string limits = " (warning after " + FormatDuration(warning_after_) +
                                ", critical after " + FormatDuration(critical_after_) + ").";
     const std::string description =
-        "{{ $labels.agent }} has had no submission or cost row for {{ $value | humanizeDuration }}" +
-        limits;
+        "{{ $labels.agent }} has had no submission or cost row for {{ $value | humanizeDuration }} "
+        "of the hours it usually works" + limits;
     return {
         {"ArgusAgentDormant", Severity::kWarning,
-         "argus_agent_idle_seconds >= " + warn + " < " + crit,
+         "argus_agent_idle_usual_seconds >= " + warn + " < " + crit,
          "Agent {{ $labels.agent }} is dormant", description},
-        {"ArgusAgentDormant", Severity::kCritical, "argus_agent_idle_seconds >= " + crit,
+        {"ArgusAgentDormant", Severity::kCritical, "argus_agent_idle_usual_seconds >= " + crit,
          "Agent {{ $labels.agent }} is dormant", description},
         {"ArgusExpectedAgentMissing", Severity::kCritical, "argus_agent_expected_missing == 1",
          "Expected agent {{ $labels.agent }} has not been seen",
