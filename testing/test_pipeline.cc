@@ -31,11 +31,14 @@ void TestPipeline::Cost(const std::string& agent, Millis age, double usd) {
   source_.AddCost(Ago(age), agent, "claude-sonnet", usd);
 }
 
-CycleResult TestPipeline::Run(const Config& config) { return RunChecks(config, source_, kNow); }
+CycleResult TestPipeline::Run(const Config& config, Millis now) {
+  return RunChecks(config, source_, now);
+}
 
-std::vector<Alert> TestPipeline::AlertsOf(const std::string& check, const Config& config) {
+std::vector<Alert> TestPipeline::AlertsOf(const std::string& check, const Config& config,
+                                          Millis now) {
   std::vector<Alert> out;
-  for (Alert& a : Run(config).alerts) {
+  for (Alert& a : Run(config, now).alerts) {
     if (a.check == check) out.push_back(std::move(a));
   }
   return out;

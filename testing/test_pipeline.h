@@ -30,10 +30,11 @@ class TestPipeline {
 
   MemorySource& source() { return source_; }
 
-  // Runs the checks with `config` (defaults when omitted) as of kNow.
-  CycleResult Run(const Config& config = Config());
+  // Runs the checks with `config` (defaults when omitted) as of `now`.
+  CycleResult Run(const Config& config = Config(), Millis now = kNow);
   // The alerts of one check.
-  std::vector<Alert> AlertsOf(const std::string& check, const Config& config = Config());
+  std::vector<Alert> AlertsOf(const std::string& check, const Config& config = Config(),
+                              Millis now = kNow);
 
  private:
   MemorySource source_;

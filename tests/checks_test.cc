@@ -225,13 +225,55 @@ TEST(ThroughputAnomaly, NeedsABaselineMeanOfSix) {
 
 TEST(ThroughputAnomaly, NoisyBaselineNeedsAZScoreOfMinusThree) {
   TestPipeline p;
-  // Buckets alternate 4 and 16 (mean 10, stddev 6): 4 is a drop by ratio
-  // but only z = -1.
+  // Days alternate 4 and 16 reviews a bucket (mean 10, stddev 6): 4 is a
+  // drop by ratio but only z = -1; the same hours of the previous days
+  // alternate too (mean 9.1, stddev 5.9: z = -0.9).
   for (int k = 1; k <= 28; ++k) {
-    p.Reviews("rio", "health", k % 2 ? 4 : 16, (k + 1) * 6 * kHour, k * 6 * kHour, true);
+    p.Reviews("rio", "health", (k / 4) % 2 ? 4 : 16, (k + 1) * 6 * kHour, k * 6 * kHour, true);
   }
   p.Reviews("rio", "health", 4, 6 * kHour, 0, true);
   EXPECT_TRUE(p.AlertsOf("throughput_anomaly").empty());
+}
+
+// Office hours on weekdays, for five weeks: `per_hour` reviews an hour from
+// 08:00 to 20:00 UTC, Monday to Friday, up to `until` (an age before kNow).
+void WorkWeek(TestPipeline& p, int per_hour, Millis until = 0) {
+  for (Millis age = 35 * kDay; age > until; age -= kHour) {
+    const Millis at = kNow - age;
+    const int64_t hour = at / kHour;
+    const int weekday = static_cast<int>(((hour / 24) + 3) % 7);  // Monday 0
+    const int hour_of_day = static_cast<int>(hour % 24);
+    if (weekday >= 5 || hour_of_day < 8 || hour_of_day >= 20) continue;
+    p.Reviews("rio", "health", per_hour, age, std::max(until, age - kHour), true);
+  }
+}
+
+TEST(ThroughputAnomaly, AWeekdayPipelineIsQuietAtNightAndAtTheWeekend) {
+  // kNow is Saturday 10:00 UTC: the window holds nothing, like the same
+  // hours of the previous Saturdays.
+  TestPipeline p;
+  WorkWeek(p, 10);
+  EXPECT_TRUE(p.AlertsOf("throughput_anomaly").empty());
+  CycleResult r = p.Run();
+  EXPECT_EQ(SampleValue(r, "throughput_baseline_period_seconds", {}), 7 * 24 * 3600);
+  EXPECT_EQ(SampleValue(r, "throughput_baseline_mean_reviews", {}), 0);
+}
+
+TEST(ThroughputAnomaly, AWeekdayPipelineThatStopsIsADropWithinHours) {
+  // Stopped on Friday at 10:00, 24 hours before kNow... evaluated as of
+  // Friday 16:00 (18 hours before kNow): six hours of nothing where the
+  // previous Fridays had 60 reviews.
+  TestPipeline p;
+  WorkWeek(p, 10, 24 * kHour);
+  auto alerts = p.AlertsOf("throughput_anomaly", Config(), kNow - 18 * kHour);
+  ASSERT_FALSE(alerts.empty());
+  EXPECT_EQ(alerts[0].severity, Severity::kCritical);
+  EXPECT_EQ(alerts[0].details["baseline_period_seconds"], 7 * 24 * 3600);
+  // Two hours after the stop the window (04:00, 12:00] holds 20 of the
+  // usual 40: a warning.
+  alerts = p.AlertsOf("throughput_anomaly", Config(), kNow - 22 * kHour);
+  ASSERT_FALSE(alerts.empty());
+  EXPECT_EQ(alerts[0].severity, Severity::kWarning);
 }
 
 TEST(ThroughputAnomaly, PublishesTheQuantitiesItCompares) {

@@ -235,6 +235,11 @@ int64_t WindowState::PipelineReviews(Millis from, Millis to) const {
   return sum;
 }
 
+std::optional<Millis> WindowState::EarliestReview() const {
+  if (reviews_.empty() || reviews_.begin()->at > now_) return std::nullopt;
+  return reviews_.begin()->at;
+}
+
 const std::set<int64_t>& WindowState::ActiveHours(uint32_t agent) const {
   static const std::set<int64_t> kNone;
   return agent < active_hours_.size() ? active_hours_[agent] : kNone;

@@ -102,6 +102,9 @@ class WindowState {
   const ItemIndex& items(Millis window) const;
   const DomainIndex& domain_rejections(Millis window) const;
 
+  // The time of the earliest review kept (within the longest review edge)
+  // at or before now, if any.
+  std::optional<Millis> EarliestReview() const;
   // The agent's latest activity at or before now, if any was read.
   std::optional<Millis> LastActivity(uint32_t agent) const;
   // The hours (Unix time / 1 h) of the agent's activity at or before now,

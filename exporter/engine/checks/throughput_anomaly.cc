@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <map>
 
 #include "exporter/engine/check.h"
@@ -19,7 +21,9 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
     return "reviews per window fell or surged against the baseline's buckets";
   }
   unsigned tables() const override { return kReviews; }
-  Millis Lookback() const override { return window_ + baseline_; }
+  Millis Lookback() const override {
+    return std::max(window_ + baseline_, kWeeklySlots * kWeek + window_);
+  }
 
   std::vector<Param> Params() override {
     return {
@@ -50,7 +54,12 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
          "Mean reviews per window-long bucket of the throughput baseline.",
          {"domain"}},
         {"throughput_baseline_stddev_reviews",
-         "Population standard deviation of the throughput baseline's buckets.",
+         "Standard deviation the throughput window is judged against: of the baseline's "
+         "buckets, or of the seasonal slots (at least the square root of their mean).",
+         {"domain"}},
+        {"throughput_baseline_period_seconds",
+         "Which baseline the throughput window is judged against: 0 the flat buckets, 86400 "
+         "the same hours of the previous days, 604800 the same hours of the previous weeks.",
          {"domain"}},
     };
   }
@@ -69,7 +78,24 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
   StateNeeds Needs() const override {
     StateNeeds needs;
     for (int64_t k = 1; k <= Buckets() + 1; ++k) needs.review_edges.push_back(k * window_);
+    for (const Range& r : SeasonalRanges()) {
+      needs.review_edges.push_back(r.from);
+      needs.review_edges.push_back(r.to);
+    }
     return needs;
+  }
+
+  // A stretch of time before now: (now - to, now - from].
+  struct Range {
+    Millis from, to;
+  };
+  // The window-long slots at the same hours of the previous kDailySlots
+  // days, then of the previous kWeeklySlots weeks.
+  std::vector<Range> SeasonalRanges() const {
+    std::vector<Range> ranges;
+    for (int64_t k = 1; k <= kDailySlots; ++k) ranges.push_back({k * kDay, k * kDay + window_});
+    for (int64_t k = 1; k <= kWeeklySlots; ++k) ranges.push_back({k * kWeek, k * kWeek + window_});
+    return ranges;
   }
 
   void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
@@ -80,37 +106,65 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
     }
     // counts[0] is the window; counts[1 + k] is baseline bucket k, counting
     // back from the window's start.
-    std::vector<double> pipeline(buckets + 1, 0);
-    std::map<uint32_t, std::vector<double>> domains;
+    const std::vector<Range> seasonal = SeasonalRanges();
+    std::vector<double> pipeline(buckets + 1, 0), pipeline_slots(seasonal.size(), 0);
+    std::map<uint32_t, std::pair<std::vector<double>, std::vector<double>>> domains;
     const Millis oldest = snap.now - window_ * (buckets + 1);
     for (const ReviewEvent& r : snap.reviews) {
-      if (r.at <= oldest || r.at > snap.now) continue;
-      // Bucket k is (now - (k+1)W, now - kW]: the age divided by W.
-      const int64_t index = (snap.now - r.at) / window_;
-      pipeline[index] += 1;
+      if (r.at > snap.now) continue;
       auto& d = domains[r.domain];
-      if (d.empty()) d.assign(buckets + 1, 0);
-      d[index] += 1;
+      if (d.first.empty()) {
+        d.first.assign(buckets + 1, 0);
+        d.second.assign(seasonal.size(), 0);
+      }
+      // The age of (now - to, now - from] is [from, to).
+      const Millis age = snap.now - r.at;
+      for (size_t i = 0; i < seasonal.size(); ++i) {
+        if (age >= seasonal[i].from && age < seasonal[i].to) {
+          pipeline_slots[i] += 1;
+          d.second[i] += 1;
+        }
+      }
+      if (r.at <= oldest) continue;
+      // Bucket k is (now - (k+1)W, now - kW]: the age divided by W.
+      const int64_t index = age / window_;
+      pipeline[index] += 1;
+      d.first[index] += 1;
     }
-    Judge(snap.now, out, std::nullopt, pipeline);
-    for (const auto& [d, counts] : domains) Judge(snap.now, out, snap.domains[d], counts);
+    const Millis history = snap.reviews.empty() ? 0 : snap.now - snap.reviews.front().at;
+    Judge(snap.now, out, std::nullopt, pipeline, pipeline_slots, history);
+    for (const auto& [d, counts] : domains) {
+      if (std::any_of(counts.first.begin(), counts.first.end(), [](double c) { return c > 0; })) {
+        Judge(snap.now, out, snap.domains[d], counts.first, counts.second, history);
+      }
+    }
   }
 
   void EvaluateState(const WindowState& state, CheckOutput* out) const override {
     const int64_t buckets = Buckets();
-    std::vector<double> pipeline(buckets + 1, 0);
+    const std::vector<Range> seasonal = SeasonalRanges();
+    std::vector<double> pipeline(buckets + 1, 0), pipeline_slots(seasonal.size(), 0);
     for (int64_t k = 0; k <= buckets; ++k) {
       pipeline[k] = double(state.PipelineReviews(k * window_, (k + 1) * window_));
     }
-    Judge(state.now(), out, std::nullopt, pipeline);
+    for (size_t i = 0; i < seasonal.size(); ++i) {
+      pipeline_slots[i] = double(state.PipelineReviews(seasonal[i].from, seasonal[i].to));
+    }
+    const std::optional<Millis> earliest = state.EarliestReview();
+    const Millis history = earliest ? state.now() - *earliest : 0;
+    Judge(state.now(), out, std::nullopt, pipeline, pipeline_slots, history);
     for (uint32_t d = 0; d < state.domains.size(); ++d) {
-      std::vector<double> counts(buckets + 1, 0);
+      std::vector<double> counts(buckets + 1, 0), slots(seasonal.size(), 0);
       bool any = false;
       for (int64_t k = 0; k <= buckets; ++k) {
         counts[k] = double(state.Domain(d, k * window_, (k + 1) * window_).reviews);
         any = any || counts[k] > 0;
       }
-      if (any) Judge(state.now(), out, state.domains[d], counts);
+      if (!any) continue;
+      for (size_t i = 0; i < seasonal.size(); ++i) {
+        slots[i] = double(state.Domain(d, seasonal[i].from, seasonal[i].to).reviews);
+      }
+      Judge(state.now(), out, state.domains[d], counts, slots, history);
     }
   }
 
@@ -135,10 +189,18 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
         "{{ with printf \"argus_throughput_baseline_mean_reviews{job=%q,instance=%q,domain=%q}\" "
         "$labels.job $labels.instance $labels.domain | query }}{{ . | first | value | printf \"%.1f\" }}"
         "{{ else }}unknown{{ end }}";
+    // Which baseline, from the period gauge of the same series.
+    const std::string flat = FormatDuration(window_) + " bucket of the " + FormatDuration(baseline_) +
+                             " before";
+    const std::string against =
+        "{{ with printf \"argus_throughput_baseline_period_seconds{job=%q,instance=%q,domain=%q}\" "
+        "$labels.job $labels.instance $labels.domain | query }}{{ $p := . | first | value }}"
+        "{{ if eq $p 604800.0 }}" + FormatDuration(window_) + " at this hour of the previous weeks"
+        "{{ else if eq $p 86400.0 }}" + FormatDuration(window_) + " at this hour of the previous days"
+        "{{ else }}" + flat + "{{ end }}{{ else }}" + flat + "{{ end }}";
     const std::string description =
         "{{ $value }} reviews in " + where + " in the last " + FormatDuration(window_) +
-        ", against a mean of " + baseline_mean + " per " + FormatDuration(window_) + " bucket of the " +
-        FormatDuration(baseline_) + " before.";
+        ", against a mean of " + baseline_mean + " per " + against + ".";
     return {
         {"ArgusThroughputDrop", Severity::kWarning, count + " >= " + t + judged + drop,
          "Review throughput dropped in " + where, description},
@@ -150,20 +212,55 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
   }
 
  private:
-  void Judge(Millis now, CheckOutput* out, const std::optional<std::string>& domain,
-             const std::vector<double>& counts) const {
-    const double count = counts[0];
+  // Mean and population standard deviation.
+  static std::pair<double, double> Moments(const std::vector<double>& values) {
     double mean = 0, var = 0;
-    const double n = static_cast<double>(counts.size() - 1);
-    for (size_t i = 1; i < counts.size(); ++i) mean += counts[i];
-    mean /= n;
-    for (size_t i = 1; i < counts.size(); ++i) var += (counts[i] - mean) * (counts[i] - mean);
-    const double stddev = std::sqrt(var / n);
+    for (double v : values) mean += v;
+    mean /= double(values.size());
+    for (double v : values) var += (v - mean) * (v - mean);
+    return {mean, std::sqrt(var / double(values.size()))};
+  }
+
+  // `counts`: the window, then the flat buckets; `slots`: the seasonal
+  // ranges' counts (SeasonalRanges); `history`: how far back the pipeline's
+  // reviews go.
+  //
+  // The flat buckets are the baseline of a steady pipeline: there their
+  // variance is about their mean (Poisson). When it is more than
+  // kRhythmDispersion times the mean, the pipeline has a rhythm, and the
+  // window is compared with the same hours of the previous weeks (with at
+  // least kMinSlots whole weeks of history), or else of the previous days
+  // (kMinSlots days); the standard deviation is then at least the square
+  // root of the mean, as counts of independent events vary at least that
+  // much.
+  void Judge(Millis now, CheckOutput* out, const std::optional<std::string>& domain,
+             const std::vector<double>& counts, const std::vector<double>& slots,
+             Millis history) const {
+    const double count = counts[0];
+    auto [mean, stddev] = Moments(std::vector<double>(counts.begin() + 1, counts.end()));
+    Millis period = 0;
+    if (stddev * stddev > kRhythmDispersion * mean) {
+      for (Millis p : {kWeek, kDay}) {
+        std::vector<double> used;
+        const size_t first = p == kWeek ? kDailySlots : 0;
+        const size_t n = p == kWeek ? kWeeklySlots : kDailySlots;
+        for (size_t i = 0; i < n; ++i) {
+          if (SeasonalRanges()[first + i].to <= history) used.push_back(slots[first + i]);
+        }
+        if (used.size() < kMinSlots) continue;
+        std::tie(mean, stddev) = Moments(used);
+        stddev = std::max(stddev, std::sqrt(mean));
+        period = p;
+        break;
+      }
+    }
     std::vector<std::pair<std::string, std::string>> labels;
     if (domain) labels.push_back({"domain", *domain});
     out->samples.push_back({"throughput_reviews", labels, count});
     out->samples.push_back({"throughput_baseline_mean_reviews", labels, mean});
     out->samples.push_back({"throughput_baseline_stddev_reviews", labels, stddev});
+    out->samples.push_back(
+        {"throughput_baseline_period_seconds", labels, double(period) / kSecond});
     if (!AtLeast(mean, min_mean_)) return;
 
     const bool flat = stddev < kTolerance;
@@ -186,17 +283,28 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
       alert.title = "Review throughput surged in " + scope_name;
       alert.threshold = surge_ratio_ * mean;
     }
+    const std::string against = period == kWeek  ? " at this hour of the previous weeks"
+                                : period == kDay ? " at this hour of the previous days"
+                                                 : " per " + FormatDuration(window_);
     alert.message = scope_name + ": " + Num(count, 0) + " reviews in the last " +
-                    FormatDuration(window_) + " vs a mean of " + Num(mean, 1) + " per " +
-                    FormatDuration(window_) + " (z " + (flat ? "n/a" : Num(z, 1)) + ")";
+                    FormatDuration(window_) + " vs a mean of " + Num(mean, 1) + against +
+                    " (z " + (flat ? "n/a" : Num(z, 1)) + ")";
     alert.details = {{"direction", drop ? "drop" : "surge"},
                      {"window_reviews", count},
                      {"baseline_mean", Round4(mean)},
                      {"baseline_stddev", Round4(stddev)},
                      {"baseline_buckets", counts.size() - 1},
+                     {"baseline_period_seconds", period / kSecond},
                      {"z_score", flat ? nlohmann::json(nullptr) : nlohmann::json(Round4(z))}};
     out->alerts.push_back(std::move(alert));
   }
+
+  static constexpr Millis kWeek = 7 * kDay;
+  static constexpr int64_t kDailySlots = 7, kWeeklySlots = 4;
+  static constexpr size_t kMinSlots = 3;
+  // Variance over mean of the flat buckets above which the pipeline is taken
+  // to have a rhythm (28 Poisson buckets exceed 2 about once in a thousand).
+  static constexpr double kRhythmDispersion = 2;
 
   Millis window_ = 6 * kHour;
   Millis baseline_ = 7 * kDay;
