@@ -9,6 +9,7 @@
 #include <csignal>
 #include <pthread.h>
 
+#include "exporter/engine/backtest.h"
 #include "exporter/engine/config.h"
 #include "exporter/cli/demo.h"
 #include "exporter/engine/engine.h"
@@ -135,6 +136,39 @@ int RunReport(const CommonFlags& flags, const std::string& agent, int hours, std
   FailureReportResult r = BuildFailureReport(source, config, agent, hours, now);
   if (!r.status.ok()) return Fail(err, r.status.message());
   out << r.report.dump(2, ' ', false, kReplaceInvalidUtf8) << "\n";
+  return kExitOk;
+}
+
+struct BacktestFlags {
+  std::string from, to, step = "1h", format = "text";
+};
+
+int RunBacktestCommand(const CommonFlags& flags, const BacktestFlags& b, std::ostream& out,
+                       std::ostream& err) {
+  Config config;
+  Millis unused;
+  if (Status s = ResolveWithDatabase(flags, &config, &unused); !s.ok()) return Fail(err, s.message());
+  BacktestOptions options;
+  auto from = ParseTimestamp(b.from), to = ParseTimestamp(b.to);
+  auto step = ParseDuration(b.step);
+  if (!from) return Fail(err, "--from: '" + b.from + "' is not a timestamp (ISO-8601 or Unix seconds)");
+  if (!to) return Fail(err, "--to: '" + b.to + "' is not a timestamp (ISO-8601 or Unix seconds)");
+  if (!step || *step < kMinute) return Fail(err, "--step: '" + b.step + "' is not a duration of 1m or more");
+  if (*to < *from) return Fail(err, "--to is before --from");
+  if ((*to - *from) / *step > 200000) {
+    return Fail(err, "--step: more than 200,000 evaluations from --from to --to; take a longer step");
+  }
+  options.from = *from;
+  options.to = *to;
+  options.step = *step;
+  SqliteSource source(config.database, config.sources, config.query_timeout);
+  const BacktestResult r = RunBacktest(config, source, options);
+  if (!r.status.ok()) return Fail(err, r.status.message());
+  if (b.format == "json") {
+    out << BacktestJson(r, config).dump(2, ' ', false, kReplaceInvalidUtf8) << "\n";
+  } else {
+    out << BacktestText(r, config);
+  }
   return kExitOk;
 }
 
@@ -339,6 +373,20 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   serve->add_flag("--web.enable-lifecycle", serve_options.enable_lifecycle,
                   "enable POST /-/reload (SIGHUP always reloads)");
 
+  CommonFlags backtest_flags;
+  BacktestFlags backtest_options;
+  CLI::App* backtest = app.add_subcommand(
+      "backtest", "replay the database's history through the checks, step by step, and print "
+                  "the alert episodes (for tuning thresholds before deploying)");
+  backtest->add_option("--db", backtest_flags.db, "path of the pipeline's SQLite database");
+  backtest->add_option("--config", backtest_flags.config_path, "YAML config file");
+  backtest->add_option("--from", backtest_options.from, "first evaluation instant (ISO-8601 or Unix seconds)")
+      ->required();
+  backtest->add_option("--to", backtest_options.to, "last evaluation instant")->required();
+  backtest->add_option("--step", backtest_options.step, "time between evaluations (1h)");
+  backtest->add_option("--format", backtest_options.format, "text (a timeline) or json")
+      ->check(CLI::IsMember({"json", "text"}));
+
   std::string rules_config, unused_now;
   CLI::App* rules = app.add_subcommand(
       "rules", "print the Prometheus alerting rules for the configuration");
@@ -392,6 +440,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (*check) return RunCheck(check_flags, format, out, err);
   if (*report) return RunReport(report_flags, agent, hours, out, err);
   if (*demo) return RunDemo(demo_flags, demo_options, no_plants, out, err);
+  if (*backtest) return RunBacktestCommand(backtest_flags, backtest_options, out, err);
   if (*serve) return RunServe(serve_flags, serve_options, err);
   if (*rules) {
     Config config;

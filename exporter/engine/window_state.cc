@@ -138,7 +138,7 @@ void WindowState::AddActivity(uint32_t agent, Millis at) {
     return;
   }
   if (!latest_activity_[agent] || *latest_activity_[agent] < at) latest_activity_[agent] = at;
-  active_hours_[agent].insert(at / kHour);
+  if (at > now_ - kActivityProfileSpan) active_hours_[agent].Add(at / kHour);
 }
 
 void WindowState::AdvanceTo(Millis now) {
@@ -152,14 +152,11 @@ void WindowState::AdvanceTo(Millis now) {
       if (!latest_activity_[a] || *latest_activity_[a] < *future.begin()) {
         latest_activity_[a] = *future.begin();
       }
-      active_hours_[a].insert(*future.begin() / kHour);
+      active_hours_[a].Add(*future.begin() / kHour);
       future.erase(future.begin());
     }
-    // Hours wholly before the profile span are forgotten.
-    auto& hours = active_hours_[a];
-    while (!hours.empty() && (*hours.begin() + 1) * kHour <= now - kActivityProfileSpan) {
-      hours.erase(hours.begin());
-    }
+    // Hours that start before the profile span are forgotten.
+    active_hours_[a].ForgetUpTo(now - kActivityProfileSpan);
   }
   now_ = now;
 }
@@ -240,8 +237,8 @@ std::optional<Millis> WindowState::EarliestReview() const {
   return reviews_.begin()->at;
 }
 
-const std::set<int64_t>& WindowState::ActiveHours(uint32_t agent) const {
-  static const std::set<int64_t> kNone;
+const ActivityHours& WindowState::ActiveHours(uint32_t agent) const {
+  static const ActivityHours kNone;
   return agent < active_hours_.size() ? active_hours_[agent] : kNone;
 }
 

@@ -107,9 +107,9 @@ class WindowState {
   std::optional<Millis> EarliestReview() const;
   // The agent's latest activity at or before now, if any was read.
   std::optional<Millis> LastActivity(uint32_t agent) const;
-  // The hours (Unix time / 1 h) of the agent's activity at or before now,
-  // those of the last kActivityProfileSpan at least.
-  const std::set<int64_t>& ActiveHours(uint32_t agent) const;
+  // The hours of the agent's activity at or before now, those after
+  // now - kActivityProfileSpan.
+  const ActivityHours& ActiveHours(uint32_t agent) const;
 
   size_t reviews_kept() const { return reviews_.size(); }
   size_t costs_kept() const { return costs_.size(); }
@@ -148,7 +148,7 @@ class WindowState {
   size_t domain_capacity_ = 0;
   std::vector<std::optional<Millis>> latest_activity_;     // at or before now
   std::vector<std::multiset<Millis>> future_activity_;     // after now
-  std::vector<std::set<int64_t>> active_hours_;            // at or before now
+  std::vector<ActivityHours> active_hours_;                // at or before now
 };
 
 }  // namespace argus

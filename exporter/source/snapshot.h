@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <array>
 #include <set>
 #include <vector>
 
@@ -34,6 +35,29 @@ struct CostEvent {
 
 constexpr uint32_t kNoReason = UINT32_MAX;
 
+// Hour of the week of hour number `h` (Unix time / 1 h), Monday 00:00 UTC
+// being 0: 1 January 1970 was a Thursday.
+inline int HourOfWeek(int64_t h) { return static_cast<int>(((h / 24 + 3) % 7) * 24 + h % 24); }
+
+// The hours (Unix time / 1 h) an agent was active in, and how many of them
+// fall in each hour of the week, kept together so that the week's profile
+// costs 168 reads however long the history.
+struct ActivityHours {
+  std::set<int64_t> hours;
+  std::array<int32_t, 168> per_hour_of_week{};
+
+  void Add(int64_t h) {
+    if (hours.insert(h).second) ++per_hour_of_week[HourOfWeek(h)];
+  }
+  // Forgets every hour h with h * 1 h <= `until`.
+  void ForgetUpTo(Millis until) {
+    while (!hours.empty() && *hours.begin() * kHour <= until) {
+      --per_hour_of_week[HourOfWeek(*hours.begin())];
+      hours.erase(hours.begin());
+    }
+  }
+};
+
 // Everything the checks read, as of one evaluation instant: the rows of the
 // last `lookback` (the longest window any enabled check needs), interned.
 // Built once per cycle by LoadSnapshot, then shared read-only by all checks.
@@ -45,8 +69,8 @@ struct Snapshot {
   // Latest submission or cost per agent (indexed like `agents`), or nothing
   // when the agent only appears through reviews.
   std::vector<std::optional<Millis>> last_activity;
-  // The hours (Unix time / 1 h) with a submission or cost of each agent.
-  std::vector<std::set<int64_t>> active_hours;
+  // The hours with a submission or cost of each agent.
+  std::vector<ActivityHours> active_hours;
   SkippedRows skipped;
   // Empty when the table was read; otherwise why not. A check that needs a
   // table that failed reports that error and nothing else.

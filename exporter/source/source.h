@@ -104,6 +104,9 @@ struct ReadRequest {
   // false: reviews come without their note and score, which SQLite then
   // does not even decode (nothing that folds rows reads them).
   bool details = true;
+  // true: only each row's id and time (and a review's verdict) are wanted;
+  // a source may leave names and amounts empty, and reviews unjoined.
+  bool times_only = false;
 };
 
 // What a read saw besides the rows it visited.

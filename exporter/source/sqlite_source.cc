@@ -451,8 +451,11 @@ Status SqliteSource::ReadSubmissions(const ReadRequest& request,
   const std::string from = "FROM " + Wrap(queries_.submissions) +
                            " AS s WHERE argus_keep(s.created_at, ?1, ?2) != 0 AND s.id > ?4";
   SubmissionRow r;
+  const bool names = !request.times_only || request.agent;
   return Run(
-      pool_.get(), path_, "SELECT s.id, s.created_at, s.agent, s.domain", from, "s.id", request,
+      pool_.get(), path_,
+      names ? "SELECT s.id, s.created_at, s.agent, s.domain" : "SELECT s.id, s.created_at, NULL, NULL",
+      from, "s.id", request,
       stats, &stats->skipped.submissions,
       [&](sqlite3_stmt* s) {
         auto t = ColumnTime(s, 1);
@@ -475,13 +478,16 @@ Status SqliteSource::ReadSubmissions(const ReadRequest& request,
 Status SqliteSource::ReadReviews(const ReadRequest& request,
                                  const std::function<void(const ReviewRow&)>& visit,
                                  ReadStats* stats) {
+  const bool joined = !request.times_only || request.agent;
   const std::string select =
-      std::string("SELECT r.id, r.reviewed_at, r.verdict, r.reason, ") +
-      (request.details ? "r.score, r.note" : "NULL, NULL") + ", s.agent, s.domain, s.item";
+      std::string("SELECT r.id, r.reviewed_at, r.verdict, ") +
+      (request.times_only ? "NULL" : "r.reason") + ", " +
+      (request.details && !request.times_only ? "r.score, r.note" : "NULL, NULL") + ", " +
+      (joined ? "s.agent, s.domain, s.item" : "NULL, NULL, NULL");
   const std::string from =
-      "FROM " + Wrap(queries_.reviews) + " AS r JOIN " + Wrap(queries_.submissions) +
-      " AS s ON s.id = r.submission_id WHERE argus_keep(r.reviewed_at, ?1, ?2) != 0 AND "
-      "r.id > ?4";
+      "FROM " + Wrap(queries_.reviews) + " AS r " +
+      (joined ? "JOIN " + Wrap(queries_.submissions) + " AS s ON s.id = r.submission_id " : "") +
+      "WHERE argus_keep(r.reviewed_at, ?1, ?2) != 0 AND r.id > ?4";
   ReviewRow r;
   return Run(
       pool_.get(), path_, select, from, "r.id", request, stats, &stats->skipped.reviews,
@@ -528,9 +534,12 @@ Status SqliteSource::ReadCosts(const ReadRequest& request,
   const std::string from = "FROM " + Wrap(queries_.costs) +
                            " AS c WHERE argus_keep(c.incurred_at, ?1, ?2) != 0 AND c.id > ?4";
   CostRow r;
+  const bool names = !request.times_only || request.agent;
   return Run(
-      pool_.get(), path_, "SELECT c.id, c.incurred_at, c.agent, c.model, c.usd", from, "c.id",
-      request, stats, &stats->skipped.costs,
+      pool_.get(), path_,
+      names ? "SELECT c.id, c.incurred_at, c.agent, c.model, c.usd"
+            : "SELECT c.id, c.incurred_at, NULL, NULL, c.usd",
+      from, "c.id", request, stats, &stats->skipped.costs,
       [&](sqlite3_stmt* s) {
         auto t = ColumnTime(s, 1);
         if (t && !request.range.Contains(*t)) return;

@@ -10,39 +10,42 @@
 namespace argus {
 namespace {
 
-// Hour of the week of hour number `h` (Unix time / 1 h), Monday 00:00 UTC
-// being 0: 1 January 1970 was a Thursday.
-int HourOfWeek(int64_t h) {
-  const int64_t day = h / 24;
-  return static_cast<int>(((day + 3) % 7) * 24 + h % 24);
-}
-
-// When an agent usually works, learnt from the hours it was active in the
-// last kActivityProfileSpan: with two weeks of its history or more, the
-// hours of the week it was active in (in any of those weeks) and the hour
-// on either side of each; with three days or more, the hours of the day
+// When an agent usually works, learnt from the hours it was active in
+// after now - kActivityProfileSpan: with two weeks of its history or more,
+// the hours of the week it was active in (in any of those weeks) and the
+// hour on either side of each; with three days or more, the hours of the day
 // likewise; with less, every hour.
 struct UsualHours {
   enum Kind { kEveryHour = 0, kDaily = 1, kWeekly = 2 } kind = kEveryHour;
   std::array<bool, 168> usual{};
 
-  UsualHours(Millis now, const std::set<int64_t>& hours) {
+  UsualHours(Millis now, const ActivityHours& active) {
     usual.fill(true);
-    auto first = hours.lower_bound((now - kActivityProfileSpan) / kHour + 1);
-    if (first == hours.end() || *first * kHour > now) return;
+    // Only hours after now - span count (the window state forgets the rest;
+    // a snapshot may hold more).
+    auto first = active.hours.upper_bound(FloorHour(now - kActivityProfileSpan));
+    if (first == active.hours.end() || *first * kHour > now) return;
     const Millis history = now - *first * kHour;
     if (history < 3 * kDay) return;
     kind = history >= 14 * kDay ? kWeekly : kDaily;
     usual.fill(false);
+    std::array<int32_t, 168> counts = active.per_hour_of_week;
+    // Hours the counts hold that the profile does not: those up to now - span.
+    for (auto it = active.hours.begin(); it != first; ++it) --counts[HourOfWeek(*it)];
     const int period = kind == kWeekly ? 168 : 24;
-    for (auto it = first; it != hours.end() && *it * kHour <= now; ++it) {
-      const int slot = HourOfWeek(*it) % period;
+    std::array<bool, 168> seen{};
+    for (int i = 0; i < 168; ++i) seen[i % period] = seen[i % period] || counts[i] > 0;
+    for (int slot = 0; slot < period; ++slot) {
+      if (!seen[slot]) continue;
       for (int d = -1; d <= 1; ++d) usual[(slot + d + period) % period] = true;
     }
     if (kind == kDaily) {
       for (int i = 24; i < 168; ++i) usual[i] = usual[i % 24];
     }
   }
+
+  // The hour number of `at`, rounded down.
+  static int64_t FloorHour(Millis at) { return at >= 0 ? at / kHour : (at - kHour + 1) / kHour; }
 
   int PerWeek() const { return static_cast<int>(std::count(usual.begin(), usual.end(), true)); }
 
@@ -127,7 +130,7 @@ class DormantAgentCheck : public CheckBase<DormantAgentCheck> {
   struct AgentActivity {
     std::string agent;
     std::optional<Millis> last;
-    const std::set<int64_t>* hours;  // active hours
+    const ActivityHours* hours;
   };
 
   // `agents`: every agent read, with its latest activity if any.
