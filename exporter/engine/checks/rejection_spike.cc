@@ -3,6 +3,7 @@
 #include "exporter/engine/check.h"
 #include "exporter/base/format.h"
 #include "exporter/engine/checks/registry.h"
+#include "exporter/engine/seasonal.h"
 #include "exporter/engine/evidence.h"
 #include "exporter/engine/window_state.h"
 
@@ -43,50 +44,108 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
              "Rejections of the agent's work in the rejection-spike window (current) and "
              "its baseline.",
              {"agent", "window"}},
+            {"agent_rejections_baseline_rate",
+             "Rejections the agent usually has in a rejection-spike window: the baseline's "
+             "per window, or, when the pipeline has a rhythm, the mean of the same hours of "
+             "the previous weeks (or days).",
+             {"agent"}},
             {"agent_rejections_p_value",
              "Chance of the rejection-spike window's rejections or more at the baseline rate "
              "(Poisson, the baseline count smoothed by one).",
              {"agent"}}};
   }
 
-  StateNeeds Needs() const override { return {.review_edges = {window_, window_ + baseline_}}; }
+  StateNeeds Needs() const override {
+    StateNeeds needs{.review_edges = {window_, window_ + baseline_}};
+    for (const auto& ranges : {SeasonalRanges(window_), RhythmRanges()}) {
+      for (const AgeRange& r : ranges) {
+        needs.review_edges.push_back(r.from);
+        needs.review_edges.push_back(r.to);
+      }
+    }
+    return needs;
+  }
+
+  // One agent's rejections: in the window, in the flat baseline, and in each
+  // seasonal slot.
+  struct Counts {
+    int64_t current = 0, base = 0;
+    std::vector<double> slots;
+    bool judged = false;  // reviewed in the window or the baseline
+  };
 
   void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
-    std::map<uint32_t, std::pair<int64_t, int64_t>> by_agent;  // window, baseline
+    const std::vector<AgeRange> seasonal = SeasonalRanges(window_), rhythm = RhythmRanges();
+    std::vector<double> buckets(rhythm.size(), 0);
+    std::map<uint32_t, Counts> by_agent;
     const TimeRange window = snap.Window(window_);
     const TimeRange baseline = snap.Baseline(window_, baseline_);
     for (const ReviewEvent& r : snap.reviews) {
-      if (window.Contains(r.at)) {
-        by_agent[r.agent].first += r.approved ? 0 : 1;
-      } else if (baseline.Contains(r.at)) {
-        by_agent[r.agent].second += r.approved ? 0 : 1;
+      const Millis age = snap.now - r.at;
+      for (size_t i = 0; i < rhythm.size(); ++i) {
+        if (age >= rhythm[i].from && age < rhythm[i].to) buckets[i] += 1;
+      }
+      const bool in_window = window.Contains(r.at), in_baseline = baseline.Contains(r.at);
+      Counts& c = by_agent[r.agent];
+      if (c.slots.empty()) c.slots.assign(seasonal.size(), 0);
+      if (in_window || in_baseline) c.judged = true;
+      if (r.approved) continue;
+      if (in_window) c.current += 1;
+      if (in_baseline) c.base += 1;
+      for (size_t i = 0; i < seasonal.size(); ++i) {
+        if (age >= seasonal[i].from && age < seasonal[i].to) c.slots[i] += 1;
       }
     }
+    const Millis history = snap.reviews.empty() ? 0 : snap.now - snap.reviews.front().at;
+    const bool rhythmic = HasRhythm(buckets);
     for (const auto& [a, counts] : by_agent) {
-      Judge(snap.now, snap.agents[a], counts.first, counts.second, out);
+      if (counts.judged) Judge(snap.now, snap.agents[a], counts, rhythmic, history, out);
     }
   }
 
   void EvaluateState(const WindowState& state, CheckOutput* out) const override {
+    const std::vector<AgeRange> seasonal = SeasonalRanges(window_), rhythm = RhythmRanges();
+    std::vector<double> buckets;
+    for (const AgeRange& r : rhythm) buckets.push_back(double(state.PipelineReviews(r.from, r.to)));
+    const bool rhythmic = HasRhythm(buckets);
+    const std::optional<Millis> earliest = state.EarliestReview();
+    const Millis history = earliest ? state.now() - *earliest : 0;
     for (uint32_t a = 0; a < state.agents.size(); ++a) {
       const SegmentCounts cur = state.Agent(a, 0, window_);
       const SegmentCounts base = state.Agent(a, window_, window_ + baseline_);
       if (cur.reviews + base.reviews == 0) continue;
-      Judge(state.now(), state.agents[a], cur.reviews - cur.approved, base.reviews - base.approved,
-            out);
+      Counts c{cur.reviews - cur.approved, base.reviews - base.approved, {}, true};
+      for (const AgeRange& r : seasonal) {
+        const SegmentCounts slot = state.Agent(a, r.from, r.to);
+        c.slots.push_back(double(slot.reviews - slot.approved));
+      }
+      Judge(state.now(), state.agents[a], c, rhythmic, history, out);
     }
   }
 
-  void Judge(Millis now, const std::string& agent, int64_t current_count, int64_t base_count,
+  void Judge(Millis now, const std::string& agent, const Counts& c, bool rhythmic, Millis history,
              CheckOutput* out) const {
-    const double current = double(current_count), base = double(base_count);
+    const double current = double(c.current), base = double(c.base);
     out->samples.push_back(
         {"agent_rejections", {{"agent", agent}, {"window", "current"}}, current});
     out->samples.push_back(
         {"agent_rejections", {{"agent", agent}, {"window", "baseline"}}, base});
-    const double windows_per_baseline = double(baseline_) / double(window_);
-    const double rate = base / windows_per_baseline;
-    const double chance = PoissonAtLeast(current_count, (base + 1) / windows_per_baseline);
+    // The usual rejections per window, and their count and the windows
+    // they came from for the evidence test (smoothed by one).
+    double windows = double(baseline_) / double(window_), seen = base;
+    Millis period = 0;
+    if (rhythmic) {
+      const SlotChoice choice = ChooseSlots(window_, history);
+      if (choice.period) {
+        period = choice.period;
+        windows = double(choice.slots.size());
+        seen = 0;
+        for (size_t i : choice.slots) seen += c.slots[i];
+      }
+    }
+    const double rate = seen / windows;
+    const double chance = PoissonAtLeast(c.current, (seen + 1) / windows);
+    out->samples.push_back({"agent_rejections_baseline_rate", {{"agent", agent}}, rate});
     out->samples.push_back({"agent_rejections_p_value", {{"agent", agent}}, chance});
     if (!AtLeast(current, min_rejections_) || !AtLeast(current, warning_factor_ * rate) ||
         !AtMost(chance, evidence_level_)) {
@@ -97,38 +156,51 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
     alert.severity = critical ? Severity::kCritical : Severity::kWarning;
     alert.agent = agent;
     alert.title = "Agent " + agent + " rejection spike";
+    const std::string against = period == kWeek  ? " at this hour of the previous weeks"
+                                : period == kDay ? " at this hour of the previous days"
+                                                 : " per " + FormatDuration(window_);
     alert.message = agent + ": " + Num(current, 0) + " rejections in the last " +
-                    FormatDuration(window_) + " vs a baseline of " + Num(rate) + " per " +
-                    FormatDuration(window_);
+                    FormatDuration(window_) + " vs a baseline of " + Num(rate) + against;
     alert.value = current;
     alert.threshold = std::max(min_rejections_, warning_factor_ * rate);
     alert.details = {{"window_rejections", current},
                      {"baseline_rejections", base},
                      {"baseline_rate", Round4(rate)},
+                     {"baseline_period_seconds", period / kSecond},
                      {"p_value", chance}};
     if (rate > 0) alert.details["ratio"] = Round4(current / rate);
     out->alerts.push_back(std::move(alert));
   }
 
   std::vector<RuleSpec> Rules() const override {
+    const std::string t = kPromTolerance;
+    const std::string cur = "argus_agent_rejections{window=\"current\"}";
+    auto fires = [&](double factor) {
+      // A comparison matched ignoring(window) drops the label, so the `and`
+      // must ignore it too.
+      return "max without(window) (" + cur + " >= " + PromNumber(min_rejections_) + " - " + t +
+             " and ignoring(window) " + cur + " >= ignoring(window) (" + PromNumber(factor) +
+             " * argus_agent_rejections_baseline_rate - " + t +
+             ")) and argus_agent_rejections_p_value <= " + PromNumber(evidence_level_) + " + " + t;
+    };
     auto describe = [&](double factor, bool critical) {
       return "{{ $labels.agent }} had {{ $value }} rejections in the last " + FormatDuration(window_) +
-             ", at least " + PromNumber(factor) + "x its rate over the " + FormatDuration(baseline_) +
-             " before" + (critical ? "" : " (critical at " + PromNumber(critical_factor_) + "x)") +
+             ", at least " + PromNumber(factor) +
+             "x its usual rate (the same hour of the previous weeks or days when the pipeline has "
+             "a rhythm, else the " + FormatDuration(baseline_) + " before)" +
+             (critical ? "" : " (critical at " + PromNumber(critical_factor_) + "x)") +
              "; chance alone would give so many at most " + PromNumber(evidence_level_) +
              " of the time.";
     };
-    std::vector<RuleSpec> rules =
-        SpikeRules("ArgusRejectionSpike", "argus_agent_rejections", min_rejections_,
-                   double(baseline_) / double(window_), warning_factor_, critical_factor_,
-                   "Agent {{ $labels.agent }} rejection spike", describe);
-    for (RuleSpec& r : rules) {
-      r.expr = "(" + r.expr + ") and ignoring(window) argus_agent_rejections_p_value <= " +
-               PromNumber(evidence_level_) + " + " + kPromTolerance;
-    }
-    return rules;
+    const std::string summary = "Agent {{ $labels.agent }} rejection spike";
+    return {
+        {"ArgusRejectionSpike", Severity::kWarning,
+         "(" + fires(warning_factor_) + ") unless (" + fires(critical_factor_) + ")", summary,
+         describe(warning_factor_, false)},
+        {"ArgusRejectionSpike", Severity::kCritical, fires(critical_factor_), summary,
+         describe(critical_factor_, true)},
+    };
   }
-
 
  private:
   Millis window_ = kHour;

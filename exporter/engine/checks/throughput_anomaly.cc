@@ -6,6 +6,7 @@
 #include "exporter/engine/check.h"
 #include "exporter/base/format.h"
 #include "exporter/engine/checks/registry.h"
+#include "exporter/engine/seasonal.h"
 #include "exporter/engine/window_state.h"
 
 namespace argus {
@@ -78,25 +79,14 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
   StateNeeds Needs() const override {
     StateNeeds needs;
     for (int64_t k = 1; k <= Buckets() + 1; ++k) needs.review_edges.push_back(k * window_);
-    for (const Range& r : SeasonalRanges()) {
+    for (const AgeRange& r : SeasonalRanges()) {
       needs.review_edges.push_back(r.from);
       needs.review_edges.push_back(r.to);
     }
     return needs;
   }
 
-  // A stretch of time before now: (now - to, now - from].
-  struct Range {
-    Millis from, to;
-  };
-  // The window-long slots at the same hours of the previous kDailySlots
-  // days, then of the previous kWeeklySlots weeks.
-  std::vector<Range> SeasonalRanges() const {
-    std::vector<Range> ranges;
-    for (int64_t k = 1; k <= kDailySlots; ++k) ranges.push_back({k * kDay, k * kDay + window_});
-    for (int64_t k = 1; k <= kWeeklySlots; ++k) ranges.push_back({k * kWeek, k * kWeek + window_});
-    return ranges;
-  }
+  std::vector<AgeRange> SeasonalRanges() const { return argus::SeasonalRanges(window_); }
 
   void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
     const int64_t buckets = Buckets();
@@ -106,7 +96,7 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
     }
     // counts[0] is the window; counts[1 + k] is baseline bucket k, counting
     // back from the window's start.
-    const std::vector<Range> seasonal = SeasonalRanges();
+    const std::vector<AgeRange> seasonal = SeasonalRanges();
     std::vector<double> pipeline(buckets + 1, 0), pipeline_slots(seasonal.size(), 0);
     std::map<uint32_t, std::pair<std::vector<double>, std::vector<double>>> domains;
     const Millis oldest = snap.now - window_ * (buckets + 1);
@@ -142,7 +132,7 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
 
   void EvaluateState(const WindowState& state, CheckOutput* out) const override {
     const int64_t buckets = Buckets();
-    const std::vector<Range> seasonal = SeasonalRanges();
+    const std::vector<AgeRange> seasonal = SeasonalRanges();
     std::vector<double> pipeline(buckets + 1, 0), pipeline_slots(seasonal.size(), 0);
     for (int64_t k = 0; k <= buckets; ++k) {
       pipeline[k] = double(state.PipelineReviews(k * window_, (k + 1) * window_));
@@ -212,15 +202,6 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
   }
 
  private:
-  // Mean and population standard deviation.
-  static std::pair<double, double> Moments(const std::vector<double>& values) {
-    double mean = 0, var = 0;
-    for (double v : values) mean += v;
-    mean /= double(values.size());
-    for (double v : values) var += (v - mean) * (v - mean);
-    return {mean, std::sqrt(var / double(values.size()))};
-  }
-
   // `counts`: the window, then the flat buckets; `slots`: the seasonal
   // ranges' counts (SeasonalRanges); `history`: how far back the pipeline's
   // reviews go.
@@ -239,19 +220,14 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
     const double count = counts[0];
     auto [mean, stddev] = Moments(std::vector<double>(counts.begin() + 1, counts.end()));
     Millis period = 0;
-    if (stddev * stddev > kRhythmDispersion * mean) {
-      for (Millis p : {kWeek, kDay}) {
+    if (HasRhythm(std::vector<double>(counts.begin() + 1, counts.end()))) {
+      const SlotChoice choice = ChooseSlots(window_, history);
+      if (choice.period) {
         std::vector<double> used;
-        const size_t first = p == kWeek ? kDailySlots : 0;
-        const size_t n = p == kWeek ? kWeeklySlots : kDailySlots;
-        for (size_t i = 0; i < n; ++i) {
-          if (SeasonalRanges()[first + i].to <= history) used.push_back(slots[first + i]);
-        }
-        if (used.size() < kMinSlots) continue;
+        for (size_t i : choice.slots) used.push_back(slots[i]);
         std::tie(mean, stddev) = Moments(used);
         stddev = std::max(stddev, std::sqrt(mean));
-        period = p;
-        break;
+        period = choice.period;
       }
     }
     std::vector<std::pair<std::string, std::string>> labels;
@@ -298,13 +274,6 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
                      {"z_score", flat ? nlohmann::json(nullptr) : nlohmann::json(Round4(z))}};
     out->alerts.push_back(std::move(alert));
   }
-
-  static constexpr Millis kWeek = 7 * kDay;
-  static constexpr int64_t kDailySlots = 7, kWeeklySlots = 4;
-  static constexpr size_t kMinSlots = 3;
-  // Variance over mean of the flat buckets above which the pipeline is taken
-  // to have a rhythm (28 Poisson buckets exceed 2 about once in a thousand).
-  static constexpr double kRhythmDispersion = 2;
 
   Millis window_ = 6 * kHour;
   Millis baseline_ = 7 * kDay;

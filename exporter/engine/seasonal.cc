@@ -1,0 +1,51 @@
+#include "exporter/engine/seasonal.h"
+
+#include <cmath>
+
+namespace argus {
+
+std::pair<double, double> Moments(const std::vector<double>& values) {
+  if (values.empty()) return {0, 0};
+  double mean = 0, var = 0;
+  for (double v : values) mean += v;
+  mean /= double(values.size());
+  for (double v : values) var += (v - mean) * (v - mean);
+  return {mean, std::sqrt(var / double(values.size()))};
+}
+
+bool HasRhythm(const std::vector<double>& buckets) {
+  const auto [mean, stddev] = Moments(buckets);
+  return mean > 0 && stddev * stddev > kRhythmDispersion * mean;
+}
+
+std::vector<AgeRange> SeasonalRanges(Millis window) {
+  std::vector<AgeRange> ranges;
+  for (int64_t k = 1; k <= kDailySlots; ++k) ranges.push_back({k * kDay, k * kDay + window});
+  for (int64_t k = 1; k <= kWeeklySlots; ++k) ranges.push_back({k * kWeek, k * kWeek + window});
+  return ranges;
+}
+
+std::vector<AgeRange> RhythmRanges() {
+  std::vector<AgeRange> ranges;
+  for (int k = 1; k <= kRhythmBuckets; ++k) {
+    ranges.push_back({k * kRhythmBucket, (k + 1) * kRhythmBucket});
+  }
+  return ranges;
+}
+
+SlotChoice ChooseSlots(Millis window, Millis history) {
+  const std::vector<AgeRange> ranges = SeasonalRanges(window);
+  for (Millis period : {kWeek, kDay}) {
+    SlotChoice choice;
+    choice.period = period;
+    const size_t first = period == kWeek ? kDailySlots : 0;
+    const size_t n = period == kWeek ? kWeeklySlots : kDailySlots;
+    for (size_t i = first; i < first + n; ++i) {
+      if (ranges[i].to <= history) choice.slots.push_back(i);
+    }
+    if (choice.slots.size() >= kMinSlots) return choice;
+  }
+  return {};
+}
+
+}  // namespace argus
