@@ -354,6 +354,10 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
       ->check(CLI::Range(0.01, 60.0));
   demo->add_option("--seed", demo_options.seed, "random seed");
   demo->add_flag("--no-plants", no_plants, "a healthy pipeline on which no check fires");
+  demo->add_option("--profile", demo_options.profile,
+                   "steady (work at every hour) or working-week (weekdays 08:00-20:00 UTC with a "
+                   "10:00-12:00 rush; 35 days of history unless --days says otherwise)")
+      ->check(CLI::IsMember({"steady", "working-week"}));
   demo->add_flag("--force", demo_options.force, "replace an existing file");
 
   CommonFlags serve_flags;
@@ -439,7 +443,10 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   }
   if (*check) return RunCheck(check_flags, format, out, err);
   if (*report) return RunReport(report_flags, agent, hours, out, err);
-  if (*demo) return RunDemo(demo_flags, demo_options, no_plants, out, err);
+  if (*demo) {
+    if (demo_options.profile == "working-week" && demo->count("--days") == 0) demo_options.days = 35;
+    return RunDemo(demo_flags, demo_options, no_plants, out, err);
+  }
   if (*backtest) return RunBacktestCommand(backtest_flags, backtest_options, out, err);
   if (*serve) return RunServe(serve_flags, serve_options, err);
   if (*rules) {

@@ -199,6 +199,24 @@ class DemoGenerator {
     return buf;
   }
   double Uniform(double lo, double hi) { return std::uniform_real_distribution<>(lo, hi)(rng_); }
+
+  bool WorkingWeek() const { return o_.profile == "working-week"; }
+  // The first working moment at or after `t`: weekdays 08:00-20:00 UTC.
+  static Millis NextWorking(Millis t) {
+    for (int i = 0; i < 8 * 24; ++i) {
+      const int64_t hour = t / kHour;
+      const int weekday = static_cast<int>((hour / 24 + 3) % 7);  // Monday 0
+      const int hour_of_day = static_cast<int>(hour % 24);
+      if (weekday < 5 && hour_of_day >= 8 && hour_of_day < 20) return t;
+      t = (hour + 1) * kHour;
+    }
+    return t;
+  }
+  // Work goes twice as fast in the 10:00-12:00 rush of a working week.
+  double Pace(Millis t) const {
+    const int hour_of_day = static_cast<int>((t / kHour) % 24);
+    return WorkingWeek() && hour_of_day >= 10 && hour_of_day < 12 ? 0.5 : 1.0;
+  }
   Millis Minutes(double lo, double hi) { return static_cast<Millis>(Uniform(lo, hi) * kMinute); }
 
   // Whether the evaluator writes a verdict at `t`: not in the future, and not
@@ -230,6 +248,7 @@ class DemoGenerator {
     const Millis step = static_cast<Millis>(kHour / o_.rate);
     const char* prefix = i % 3 == 0 ? "claim" : i % 3 == 1 ? "pr" : "task";
     Millis t = o_.now - o_.days * kDay + static_cast<Millis>(Uniform(0, 1) * step);
+    if (WorkingWeek()) t = NextWorking(t);
     for (int64_t k = 0; t <= o_.now && !Silent(i, t); ++k) {
       const std::string domain = kDomains[(k + i) % domain_count];
       const std::string item = std::string(prefix) + "-" + std::to_string(i * 1000000 + k);
@@ -266,7 +285,8 @@ class DemoGenerator {
           }
         }
       }
-      t += static_cast<Millis>(step * Uniform(0.8, 1.2));
+      t += static_cast<Millis>(step * Pace(t) * Uniform(0.8, 1.2));
+      if (WorkingWeek()) t = NextWorking(t);
     }
   }
 
@@ -324,6 +344,14 @@ Status WriteDemo(const DemoOptions& options) {
   }
   if (!(options.rate > 0 && options.rate <= 60)) {
     return Status::Error("demo: --rate must be above 0 and at most 60 per hour");
+  }
+  if (options.profile != "steady" && options.profile != "working-week") {
+    return Status::Error("demo: --profile must be steady or working-week");
+  }
+  if (options.profile == "working-week" && options.days < kWorkingWeekMinDays) {
+    return Status::Error("demo: a working-week pipeline needs --days " +
+                         std::to_string(kWorkingWeekMinDays) +
+                         " or more (the checks learn its rhythm from weeks of history)");
   }
   std::error_code ec;
   if (std::filesystem::exists(options.path, ec)) {

@@ -18,7 +18,15 @@ struct DemoOptions {
   bool plants = true;   // plant one case of each detection
   bool force = false;   // replace an existing file
   uint64_t seed = 42;
+  // "steady": work at every hour; "working-week": agents work weekdays
+  // 08:00-20:00 UTC, twice as fast in a 10:00-12:00 rush, and rest at
+  // night and at the weekend (needs 29 days or more, so that the checks
+  // have weeks to learn the rhythm from).
+  std::string profile = "steady";
 };
+
+// The days of history a working-week demo needs at least.
+constexpr int kWorkingWeekMinDays = 29;
 
 // Writes a realistic pipeline database with the reference schema: a steady,
 // healthy pipeline on which no check fires, plus (with `plants`) exactly one

@@ -11,7 +11,7 @@ namespace argus {
 namespace {
 
 // When an agent usually works, learnt from the hours it was active in
-// after now - kActivityProfileSpan: with two weeks of its history or more,
+// after now - kActivityProfileSpan: with a week of its history or more,
 // the hours of the week it was active in (in any of those weeks) and the
 // hour on either side of each; with three days or more, the hours of the day
 // likewise; with less, every hour.
@@ -27,7 +27,7 @@ struct UsualHours {
     if (first == active.hours.end() || *first * kHour > now) return;
     const Millis history = now - *first * kHour;
     if (history < 3 * kDay) return;
-    kind = history >= 14 * kDay ? kWeekly : kDaily;
+    kind = history >= 7 * kDay ? kWeekly : kDaily;
     usual.fill(false);
     std::array<int32_t, 168> counts = active.per_hour_of_week;
     // Hours the counts hold that the profile does not: those up to now - span.
