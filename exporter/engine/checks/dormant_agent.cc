@@ -14,8 +14,11 @@ namespace {
 // after now - kActivityProfileSpan: with a week of its history or more,
 // the hours of the week it was active in (in any of those weeks) and the
 // hour on either side of each; with three days or more, the hours of the day
-// likewise; with less, every hour.
+// likewise; with less, or fewer than kMinProfileHours active hours, every
+// hour.
 struct UsualHours {
+  static constexpr size_t kMinProfileHours = 24;
+
   enum Kind { kEveryHour = 0, kDaily = 1, kWeekly = 2 } kind = kEveryHour;
   std::array<bool, 168> usual{};
 
@@ -26,7 +29,10 @@ struct UsualHours {
     auto first = active.hours.upper_bound(FloorHour(now - kActivityProfileSpan));
     if (first == active.hours.end() || *first * kHour > now) return;
     const Millis history = now - *first * kHour;
-    if (history < 3 * kDay) return;
+    size_t before = 0;  // hours the set holds up to now - span
+    for (auto it = active.hours.begin(); it != first; ++it) ++before;
+    // Too few active hours say nothing of a rhythm.
+    if (history < 3 * kDay || active.hours.size() - before < kMinProfileHours) return;
     kind = history >= 7 * kDay ? kWeekly : kDaily;
     usual.fill(false);
     std::array<int32_t, 168> counts = active.per_hour_of_week;
