@@ -2,10 +2,11 @@
 """Replays weeks of history through the detections, hour by hour.
 
 Builds a pipeline database from a traffic series, then runs
-`argus_exporter check --now T` every `--step` hours after the 8-day warm-up
-the default windows need, and prints, per check, the hours it alerted
-inside and outside the labelled incident windows and how long after each
-window's start it first fired.
+`argus_exporter backtest` over it, evaluating every `--step` hours after the
+8-day warm-up the default windows need, and prints, per check, its alert
+episodes and hours inside and outside the labelled incident windows, how
+long after each window's start it first fired, and the incidents caught and
+false-alarm episodes (an episode that meets no incident window) in all.
 
 Series:
   nab:FILE     a labelled NAB count series (../shared/data/nab/FILE.csv):
@@ -112,28 +113,39 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "replay.db")
         write(db, events)
-        inside, outside, first = {}, {}, {}
-        t = start + dt.timedelta(days=8)
-        evaluations = 0
-        while t <= end:
-            out = subprocess.run([a.bin, "check", "--db", db, "--now", iso(t)], capture_output=True, text=True)
-            body = json.loads(out.stdout)
-            evaluations += 1
-            for check in sorted({al["check"] for al in body["alerts"]}):
-                hit = [w for w in windows if w[0] <= t <= w[1]]
-                (inside if hit else outside)[check] = (inside if hit else outside).get(check, 0) + 1
-                for w in hit:
-                    first.setdefault((check, w[0]), t - w[0])
+        out = subprocess.run([a.bin, "backtest", "--db", db, "--from", iso(start + dt.timedelta(days=8)),
+                              "--to", iso(end), "--step", "%gh" % a.step, "--format", "json"],
+                             capture_output=True, text=True, check=True)
+        body = json.loads(out.stdout)
+    evaluations = body["evaluations"]
+    parse = lambda s: dt.datetime.strptime(s[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    inside, outside, first, false_episodes = {}, {}, {}, {}
+    for e in body["episodes"]:
+        check, t, end_t = e["check"], parse(e["start"]), parse(e["end"])
+        met = False
+        while t <= end_t:
+            hit = [w for w in windows if w[0] <= t <= w[1]]
+            (inside if hit else outside)[check] = (inside if hit else outside).get(check, 0) + 1
+            for w in hit:
+                first.setdefault((check, w[0]), t - w[0])
+                met = True
             t += dt.timedelta(hours=a.step)
+        if not met:
+            false_episodes[check] = false_episodes.get(check, 0) + 1
     print("%s: %d reviews, %d evaluations every %gh, %d incident window(s)" %
           (a.series, len(events), evaluations, a.step, len(windows)))
     for check in sorted(set(inside) | set(outside)):
         delays = ["%.0fh" % (first[(check, w[0])].total_seconds() / 3600) if (check, w[0]) in first else "missed"
                   for w in windows]
-        print("  %-26s alerting hours: %4d outside incidents, %4d inside; first alert after window start: %s" %
-              (check, outside.get(check, 0) * a.step, inside.get(check, 0) * a.step, ", ".join(delays) or "-"))
+        print("  %-26s false-alarm episodes %3d; alerting hours: %4d outside incidents, %4d inside; "
+              "first alert after window start: %s" %
+              (check, false_episodes.get(check, 0), outside.get(check, 0) * a.step,
+               inside.get(check, 0) * a.step, ", ".join(delays) or "-"))
     if not inside and not outside:
         print("  no alert at any evaluation")
+    caught = sum(1 for w in windows if any(w[0] == k[1] for k in first))
+    print("  incidents caught: %d of %d; false-alarm episodes: %d" %
+          (caught, len(windows), sum(false_episodes.values())))
     for w in windows:
         if not any(w[0] == k[1] for k in first):
             print("  window %s .. %s: no check fired" % (w[0], w[1]))
