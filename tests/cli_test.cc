@@ -448,3 +448,34 @@ TEST_F(CliTest, AnEndlessQueryIsInterruptedAndNeverHoldsUpShutdown) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(CliTest, BacktestReplaysTheDemoIntoEpisodes) {
+  Outcome r = Exec("backtest --db " + *db_ +
+                   " --from 2026-11-27T10:00:00Z --to 2026-11-28T10:00:00Z --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto body = nlohmann::json::parse(r.out);
+  EXPECT_EQ(body["from"], "2026-11-27T10:00:00Z");
+  EXPECT_EQ(body["step_seconds"], 3600);
+  EXPECT_EQ(body["evaluations"], 25);
+  // The seven planted cases, each one episode ending at the last instant.
+  EXPECT_EQ(body["by_check"].size(), 7u);
+  for (const auto& [check, totals] : body["by_check"].items()) {
+    EXPECT_EQ(totals["episodes"], 1) << check;
+  }
+  for (const auto& e : body["episodes"]) {
+    EXPECT_EQ(e["end"], "2026-11-28T10:00:00Z") << e;
+    EXPECT_GE(e["evaluations"].get<int>(), 1);
+  }
+  r = Exec("backtest --db " + *db_ + " --from 2026-11-28T10:00:00Z --to 2026-11-27T10:00:00Z");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("--to is before --from"), std::string::npos) << r.err;
+  r = Exec("backtest --db " + *db_ + " --from 2026-11-27T10:00:00Z --to 2026-11-28T10:00:00Z --step 1s");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("--step"), std::string::npos) << r.err;
+  r = Exec("backtest --db " + *db_ + " --from yesterday --to 2026-11-28T10:00:00Z");
+  EXPECT_EQ(r.status, 3);
+}
+
+}  // namespace

@@ -81,20 +81,54 @@ TEST_F(SqliteSourceTest, DemoPlantsExactlyOneCaseOfEachDetection) {
 
 // A higher rate spends more every day; the runaway model spends more with
 // it, so the cost spike is still there (at 8 an hour it once was not).
-TEST_F(SqliteSourceTest, DemoPlantsOneCaseOfEachDetectionAtHigherRates) {
-  for (double rate : {4.0, 8.0}) {
+// One case of each detection, and nothing else, for every option value the
+// demo takes with its plants: the plants scale with the rate, and the rates
+// where they cannot hold are refused.
+TEST_F(SqliteSourceTest, DemoPlantsOneCaseOfEachDetectionForEveryOptionValue) {
+  struct Variant {
+    std::string profile;
+    double rate;
+    int agents;
+  };
+  const Variant variants[] = {{"steady", 1, 8},  {"steady", 4, 8},        {"steady", 12, 8},
+                              {"steady", 60, 8}, {"steady", 2, 6},        {"steady", 1, 100},
+                              {"working-week", 2, 8}, {"working-week", 12, 8},
+                              {"working-week", 2, 6}};
+  // A weekday afternoon, so that the working week is at work.
+  const Millis wednesday = *ParseTimestamp("2026-11-25T16:00:00Z");
+  for (const Variant& v : variants) {
     DemoOptions o;
     o.path = path_;
-    o.now = kNow;
-    o.rate = rate;
+    o.now = wednesday;
+    o.rate = v.rate;
+    o.agents = v.agents;
+    o.profile = v.profile;
+    o.days = v.profile == "working-week" ? 35 : 8;
     o.force = true;
     ASSERT_TRUE(WriteDemo(o).ok());
-    CycleResult r = Check();
+    SqliteSource source(path_, SourceQueries());
+    CycleResult r = RunChecks(Config(), source, wednesday);
     std::set<std::string> checks;
     for (const Alert& a : r.alerts) checks.insert(a.check);
-    EXPECT_EQ(r.alerts.size(), 7u) << "rate " << rate;
-    EXPECT_EQ(checks.size(), 7u) << "rate " << rate;
+    const std::string what = v.profile + " rate " + std::to_string(v.rate) + " agents " +
+                             std::to_string(v.agents);
+    EXPECT_EQ(r.alerts.size(), 7u) << what;
+    EXPECT_EQ(checks.size(), 7u) << what;
   }
+  DemoOptions low;
+  low.path = path_;
+  low.now = wednesday;
+  low.rate = 0.5;
+  low.force = true;
+  EXPECT_NE(WriteDemo(low).message().find("need --rate 1 or more"), std::string::npos);
+  low.plants = false;
+  EXPECT_TRUE(WriteDemo(low).ok());
+  DemoOptions fast = low;
+  fast.plants = true;
+  fast.rate = 30;
+  fast.profile = "working-week";
+  fast.days = 35;
+  EXPECT_NE(WriteDemo(fast).message().find("--rate from 2 to 12"), std::string::npos);
 }
 
 TEST_F(SqliteSourceTest, DemoWithoutPlantsRaisesNothing) {

@@ -350,7 +350,9 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
       ->check(CLI::Range(6, 10000));
   demo->add_option("--days", demo_options.days, "days of history up to --now, at least 8")
       ->check(CLI::Range(8, 3650));
-  demo->add_option("--rate", demo_options.rate, "submissions per agent per hour")
+  demo->add_option("--rate", demo_options.rate,
+                   "submissions per agent per hour (with planted cases: 1 to 60; 2 to 12 for a "
+                   "working week)")
       ->check(CLI::Range(0.01, 60.0));
   demo->add_option("--seed", demo_options.seed, "random seed");
   demo->add_flag("--no-plants", no_plants, "a healthy pipeline on which no check fires");
@@ -382,8 +384,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   CLI::App* backtest = app.add_subcommand(
       "backtest", "replay the database's history through the checks, step by step, and print "
                   "the alert episodes (for tuning thresholds before deploying)");
-  backtest->add_option("--db", backtest_flags.db, "path of the pipeline's SQLite database");
-  backtest->add_option("--config", backtest_flags.config_path, "YAML config file");
+  backtest_flags.Add(backtest);  // --now is accepted; --from and --to set the instants
   backtest->add_option("--from", backtest_options.from, "first evaluation instant (ISO-8601 or Unix seconds)")
       ->required();
   backtest->add_option("--to", backtest_options.to, "last evaluation instant")->required();

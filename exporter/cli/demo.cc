@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <random>
 #include <vector>
@@ -243,7 +244,10 @@ class DemoGenerator {
 
   void Agent(int i) {
     const std::string agent = AgentName(i);
-    const bool finance = i % 8 >= 5;
+    // The last three of every eight agents also work in finance; with
+    // fewer than seven agents, the fifth as well, so that the failing domain
+    // has rejections from two agents.
+    const bool finance = i % 8 >= 5 || (o_.agents < 7 && i % 8 == 4);
     const int domain_count = finance ? 4 : 3;
     const Millis step = static_cast<Millis>(kHour / o_.rate);
     const char* prefix = i % 3 == 0 ? "claim" : i % 3 == 1 ? "pr" : "task";
@@ -290,11 +294,14 @@ class DemoGenerator {
     }
   }
 
-  // cato: eight rejections in the last hour, each for a different item.
+  // cato: a burst of rejections in the last hour, each for a different item:
+  // eight, or, at higher rates, seven times the agent's usual rejections
+  // an hour and two more, so that it is a spike beyond chance at any rate.
   void PlantRejectionBurst() {
     const std::string agent = AgentName(kSpikingAgent);
-    for (int j = 0; j < 8; ++j) {
-      const Millis t = o_.now - 55 * kMinute + j * 6 * kMinute;
+    const int burst = std::max(8, static_cast<int>(std::ceil(7 * o_.rate * 0.2)) + 2);
+    for (int j = 0; j < burst; ++j) {
+      const Millis t = o_.now - 55 * kMinute + j * 48 * kMinute / burst;
       const int64_t sid = db_.Submission(t, agent, kDomains[j % 2], "task-burst-" + std::to_string(j));
       Calls(kSpikingAgent, t, 1);
       db_.Review(sid, t + 2 * kMinute, false, kReasons[j % 4], Uniform(0.1, 0.3), kNotes[j % 4]);
@@ -345,8 +352,19 @@ Status WriteDemo(const DemoOptions& options) {
   if (!(options.rate > 0 && options.rate <= 60)) {
     return Status::Error("demo: --rate must be above 0 and at most 60 per hour");
   }
+  if (options.plants && options.rate < 1) {
+    return Status::Error("demo: the planted cases need --rate 1 or more (below, a day holds too "
+                         "few reviews for the domain pattern to stand out from chance); "
+                         "--no-plants takes any rate");
+  }
   if (options.profile != "steady" && options.profile != "working-week") {
     return Status::Error("demo: --profile must be steady or working-week");
+  }
+  if (options.profile == "working-week" && options.plants && (options.rate < 2 || options.rate > 12)) {
+    return Status::Error("demo: a working-week pipeline with planted cases needs --rate from 2 to "
+                         "12 (below, a burst of rejections is also a day's quality regression; "
+                         "above, a regression is also an hour's rejection spike); --no-plants "
+                         "takes any rate");
   }
   if (options.profile == "working-week" && options.days < kWorkingWeekMinDays) {
     return Status::Error("demo: a working-week pipeline needs --days " +
