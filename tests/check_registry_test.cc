@@ -96,7 +96,7 @@ TEST_F(CheckRegistryTest, ARegisteredCheckGetsConfigKeysAndValidation) {
   Config config;
   ASSERT_TRUE(ParseConfig("checks:\n  busy_agent:\n    items: 2\n    window: 3h\n", &config).ok());
   EXPECT_EQ(config.FindCheck("busy_agent")->Value("items"), 2);
-  EXPECT_EQ(config.Lookback(), 28 * kDay + 6 * kHour);  // the longest of all checks (dormancy's profile) still rules
+  EXPECT_EQ(config.Lookback(), 29 * kDay);  // the longest of all checks (cost_spike) still rules
   Config bad;
   Status s = ParseConfig("checks:\n  busy_agent:\n    bogus: 1\n", &bad);
   bad = Config();

@@ -674,3 +674,42 @@ TEST(AlertJson, HasTheFieldsOfThePythonService) {
 
 }  // namespace
 }  // namespace argus::testing
+
+namespace argus::testing {
+namespace {
+
+// Spend only on Mondays, $1 an hour from 09:00 to 17:00, for five weeks.
+void MondayBatches(TestPipeline& p) {
+  for (Millis age = 35 * kDay; age > 0; age -= kHour) {
+    const int64_t hour = (kNow - age) / kHour;
+    const int weekday = static_cast<int>((hour / 24 + 3) % 7);
+    const int hour_of_day = static_cast<int>(hour % 24);
+    if (weekday == 0 && hour_of_day >= 9 && hour_of_day < 17) p.Cost("rio", age - kMinute, 1.0);
+  }
+}
+
+TEST(CostSpike, AWeeklyBatchIsMeasuredAgainstPreviousWeeks) {
+  // Tuesday 24 November, 08:00: the last 24h hold Monday's $8; the flat
+  // mean of the week is $8 / 7, so against it Monday would be critical.
+  const Millis tuesday = kNow - 4 * kDay - 2 * kHour;
+  TestPipeline p;
+  WorkWeek(p, 10);
+  MondayBatches(p);
+  EXPECT_TRUE(p.AlertsOf("cost_spike", Config(), tuesday).empty());
+  CycleResult r = p.Run(Config(), tuesday);
+  EXPECT_NEAR(SampleValue(r, "agent_cost_baseline_usd", {{"agent", "rio"}}), 8, 1e-9);
+  // Without the reviews' rhythm the flat mean stays, and it is a spike.
+  TestPipeline flat;
+  MondayBatches(flat);
+  auto alerts = flat.AlertsOf("cost_spike", Config(), tuesday);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].severity, Severity::kCritical);
+  // A Monday that spends five times its usual is a spike either way.
+  p.Cost("rio", 4 * kDay + 4 * kHour, 32.0);
+  alerts = p.AlertsOf("cost_spike", Config(), tuesday);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].severity, Severity::kCritical);
+}
+
+}  // namespace
+}  // namespace argus::testing

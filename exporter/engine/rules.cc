@@ -25,25 +25,25 @@ std::string PromNumber(double value) {
 }
 
 std::vector<RuleSpec> SpikeRules(const std::string& alert, const std::string& metric,
-                                 double minimum, double windows_per_baseline,
+                                 double minimum, const std::string& usual,
                                  double warning_factor, double critical_factor,
-                                 const std::string& summary,
+                                 const std::string& also, const std::string& summary,
                                  const std::function<std::string(double, bool)>& describe) {
   const std::string t = kPromTolerance;
   const std::string cur = metric + "{window=\"current\"}";
-  const std::string mean = "(" + metric + "{window=\"baseline\"} / " +
-                           PromNumber(windows_per_baseline) + ")";
-  const std::string fires = cur + " >= " + PromNumber(minimum) + " - " + t;
-  auto at_least = [&](double factor) {
+  auto fires = [&](double factor) {
     // A comparison matched ignoring(window) drops the label, so the `and`
     // must ignore it too.
-    return "max without(window) (" + fires + " and ignoring(window) " + cur +
-           " >= ignoring(window) (" + PromNumber(factor) + " * " + mean + " - " + t + "))";
+    std::string expr = "max without(window) (" + cur + " >= " + PromNumber(minimum) + " - " + t +
+                       " and ignoring(window) " + cur + " >= ignoring(window) (" +
+                       PromNumber(factor) + " * " + usual + " - " + t + "))";
+    if (!also.empty()) expr = "(" + expr + " and " + also + ")";
+    return expr;
   };
   return {
-      {alert, Severity::kWarning, at_least(warning_factor) + " unless " + at_least(critical_factor),
+      {alert, Severity::kWarning, fires(warning_factor) + " unless " + fires(critical_factor),
        summary, describe(warning_factor, false)},
-      {alert, Severity::kCritical, at_least(critical_factor), summary, describe(critical_factor, true)},
+      {alert, Severity::kCritical, fires(critical_factor), summary, describe(critical_factor, true)},
   };
 }
 

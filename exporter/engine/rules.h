@@ -29,14 +29,14 @@ std::string PromNumber(double value);
 
 // The warning and critical rules of a spike check (cost, rejections): the
 // gauge `metric` with window="current" is at least `minimum` and at least
-// `factor` times its window="baseline" value per window (the baseline spans
-// `windows_per_baseline` windows), warning below the critical factor.
-// `describe(factor, critical)` words each rule's description from its own
-// factor.
+// `factor` times the gauge `usual` (the usual amount per window), and
+// `also` holds (an evidence condition; none when empty), warning below the
+// critical factor. `describe(factor, critical)` words each rule's
+// description from its own factor.
 std::vector<RuleSpec> SpikeRules(const std::string& alert, const std::string& metric,
-                                 double minimum, double windows_per_baseline,
+                                 double minimum, const std::string& usual,
                                  double warning_factor, double critical_factor,
-                                 const std::string& summary,
+                                 const std::string& also, const std::string& summary,
                                  const std::function<std::string(double, bool)>& describe);
 
 // The alerting rules for `config`, as the YAML Prometheus loads

@@ -4,6 +4,7 @@
 #include "exporter/engine/check.h"
 #include "exporter/base/format.h"
 #include "exporter/engine/checks/registry.h"
+#include "exporter/engine/seasonal.h"
 #include "exporter/engine/window_state.h"
 
 namespace argus {
@@ -19,7 +20,9 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
     return "an agent's spend in the last day far exceeds its baseline daily spend";
   }
   unsigned tables() const override { return kCosts; }
-  Millis Lookback() const override { return window_ + baseline_; }
+  Millis Lookback() const override {
+    return std::max(window_ + baseline_, kWeeklySlots * kWeek + window_);
+  }
 
   std::vector<Param> Params() override {
     return {
@@ -38,48 +41,124 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
   std::vector<GaugeInfo> Gauges() const override {
     return {{"agent_cost_usd",
              "The agent's spend in the cost-spike window (current) and its baseline.",
-             {"agent", "window"}}};
+             {"agent", "window"}},
+            {"agent_cost_baseline_usd",
+             "The agent's usual spend per cost-spike window: the baseline's mean, or, when the "
+             "pipeline has a rhythm, the mean of the same span of the previous weeks.",
+             {"agent"}}};
   }
 
-  StateNeeds Needs() const override { return {.spend_edges = {window_, window_ + baseline_}}; }
+  // The same span as the window in each of the previous kWeeklySlots weeks.
+  std::vector<AgeRange> WeeklyRanges() const {
+    std::vector<AgeRange> ranges;
+    for (int64_t k = 1; k <= kWeeklySlots; ++k) ranges.push_back({k * kWeek, k * kWeek + window_});
+    return ranges;
+  }
+
+  StateNeeds Needs() const override {
+    StateNeeds needs{.spend_edges = {window_, window_ + baseline_}};
+    for (const AgeRange& r : WeeklyRanges()) {
+      needs.spend_edges.push_back(r.from);
+      needs.spend_edges.push_back(r.to);
+    }
+    // The pipeline's rhythm is read from its reviews (shared with the
+    // other rate checks); without them, the flat baseline stays.
+    for (const AgeRange& r : RhythmRanges()) {
+      needs.review_edges.push_back(r.from);
+      needs.review_edges.push_back(r.to);
+    }
+    return needs;
+  }
+
+  // How far back the pipeline's reviews go, and whether they have a rhythm.
+  struct Rhythm {
+    bool rhythmic = false;
+    Millis history = 0;
+  };
 
   using Spend = SpendCounts;
 
   void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
-    std::map<uint32_t, std::pair<Spend, Spend>> by_agent;  // window, baseline
+    const std::vector<AgeRange> weekly = WeeklyRanges(), rhythm_ranges = RhythmRanges();
+    struct AgentSpend {
+      Spend current, base;
+      std::vector<int64_t> weeks;
+    };
+    std::map<uint32_t, AgentSpend> by_agent;
     const TimeRange window = snap.Window(window_);
     const TimeRange baseline = snap.Baseline(window_, baseline_);
     for (const CostEvent& c : snap.costs) {
-      Spend* s = window.Contains(c.at)     ? &by_agent[c.agent].first
-                 : baseline.Contains(c.at) ? &by_agent[c.agent].second
-                                           : nullptr;
+      AgentSpend& a = by_agent[c.agent];
+      if (a.weeks.empty()) a.weeks.assign(weekly.size(), 0);
+      const int64_t nano = std::llround(c.usd * 1e9);
+      const Millis age = snap.now - c.at;
+      for (size_t i = 0; i < weekly.size(); ++i) {
+        if (age >= weekly[i].from && age < weekly[i].to) a.weeks[i] += nano;
+      }
+      Spend* s = window.Contains(c.at) ? &a.current : baseline.Contains(c.at) ? &a.base : nullptr;
       if (!s) continue;
       s->rows += 1;
-      s->nano_usd += std::llround(c.usd * 1e9);
+      s->nano_usd += nano;
     }
+    std::vector<double> buckets(rhythm_ranges.size(), 0);
+    for (const ReviewEvent& r : snap.reviews) {
+      const Millis age = snap.now - r.at;
+      for (size_t i = 0; i < rhythm_ranges.size(); ++i) {
+        if (age >= rhythm_ranges[i].from && age < rhythm_ranges[i].to) buckets[i] += 1;
+      }
+    }
+    const Rhythm rhythm{HasRhythm(buckets),
+                        snap.reviews.empty() ? 0 : snap.now - snap.reviews.front().at};
     for (const auto& [a, spend] : by_agent) {
-      Judge(snap.now, snap.agents[a], spend.first.nano_usd, spend.second.nano_usd, out);
+      if (spend.current.rows + spend.base.rows == 0) continue;
+      Judge(snap.now, snap.agents[a], spend.current.nano_usd, spend.base.nano_usd, spend.weeks,
+            rhythm, out);
     }
   }
 
   void EvaluateState(const WindowState& state, CheckOutput* out) const override {
+    const std::vector<AgeRange> weekly = WeeklyRanges();
+    std::vector<double> buckets;
+    for (const AgeRange& r : RhythmRanges()) buckets.push_back(double(state.PipelineReviews(r.from, r.to)));
+    const std::optional<Millis> earliest = state.EarliestReview();
+    const Rhythm rhythm{HasRhythm(buckets), earliest ? state.now() - *earliest : 0};
     for (uint32_t a = 0; a < state.agents.size(); ++a) {
       const Spend cur = state.AgentSpend(a, 0, window_);
       const Spend base = state.AgentSpend(a, window_, window_ + baseline_);
       if (cur.rows + base.rows == 0) continue;
-      Judge(state.now(), state.agents[a], cur.nano_usd, base.nano_usd, out);
+      std::vector<int64_t> weeks;
+      for (const AgeRange& r : weekly) weeks.push_back(state.AgentSpend(a, r.from, r.to).nano_usd);
+      Judge(state.now(), state.agents[a], cur.nano_usd, base.nano_usd, weeks, rhythm, out);
     }
   }
 
+  // With a rhythm and at least kMinSlots weeks of history, the usual spend
+  // is the mean of the same span of the previous weeks; otherwise the
+  // baseline's mean per window.
   void Judge(Millis now, const std::string& agent, int64_t current_nano, int64_t base_nano,
-             CheckOutput* out) const {
+             const std::vector<int64_t>& weeks_nano, const Rhythm& rhythm, CheckOutput* out) const {
     const double current = double(current_nano) / 1e9, base = double(base_nano) / 1e9;
     out->samples.push_back(
         {"agent_cost_usd", {{"agent", agent}, {"window", "current"}}, current});
     out->samples.push_back(
         {"agent_cost_usd", {{"agent", agent}, {"window", "baseline"}}, base});
-    const double windows_per_baseline = double(baseline_) / double(window_);
-    const double mean = base / windows_per_baseline;
+    double mean = base / (double(baseline_) / double(window_));
+    bool weekly = false;
+    if (rhythm.rhythmic) {
+      const std::vector<AgeRange> ranges = WeeklyRanges();
+      int64_t sum = 0;
+      size_t n = 0;
+      for (size_t i = 0; i < ranges.size(); ++i) {
+        if (ranges[i].to > rhythm.history) continue;
+        sum += weeks_nano[i];
+        ++n;
+      }
+      if (n >= kMinSlots) {
+        mean = double(sum) / 1e9 / double(n);
+        weekly = true;
+      }
+    }
+    out->samples.push_back({"agent_cost_baseline_usd", {{"agent", agent}}, mean});
     if (!AtLeast(current, min_usd_) || !AtLeast(current, warning_factor_ * mean)) return;
     const bool critical = AtLeast(current, critical_factor_ * mean);
     Alert alert = NewAlert(*this, now, agent);
@@ -87,13 +166,15 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
     alert.agent = agent;
     alert.title = "Agent " + agent + " cost spike";
     alert.message = agent + ": $" + Num(current) + " spent in the last " +
-                    FormatDuration(window_) + " vs a baseline of $" + Num(mean) + " per " +
-                    FormatDuration(window_);
+                    FormatDuration(window_) + " vs a baseline of $" + Num(mean) +
+                    (weekly ? " for the same span of the previous weeks"
+                            : " per " + FormatDuration(window_));
     alert.value = current;
     alert.threshold = std::max(min_usd_, warning_factor_ * mean);
     alert.details = {{"window_usd", Round4(current)},
                      {"baseline_usd", Round4(base)},
-                     {"baseline_mean_usd", Round4(mean)}};
+                     {"baseline_mean_usd", Round4(mean)},
+                     {"baseline_period_seconds", weekly ? kWeek / kSecond : 0}};
     if (mean > 0) alert.details["ratio"] = Round4(current / mean);
     out->alerts.push_back(std::move(alert));
   }
@@ -101,15 +182,16 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
   std::vector<RuleSpec> Rules() const override {
     auto describe = [&](double factor, bool critical) {
       return "{{ $labels.agent }} spent ${{ $value | printf \"%.2f\" }} in the last " +
-             FormatDuration(window_) + ", at least " + PromNumber(factor) + "x its mean over the " +
-             FormatDuration(baseline_) + " before" +
+             FormatDuration(window_) + ", at least " + PromNumber(factor) +
+             "x its usual spend (its mean over the " + FormatDuration(baseline_) +
+             " before, or over the same span of the previous weeks when the pipeline has a "
+             "rhythm)" +
              (critical ? "." : " (critical at " + PromNumber(critical_factor_) + "x).");
     };
     return SpikeRules("ArgusCostSpike", "argus_agent_cost_usd", min_usd_,
-                      double(baseline_) / double(window_), warning_factor_, critical_factor_,
+                      "argus_agent_cost_baseline_usd", warning_factor_, critical_factor_, "",
                       "Agent {{ $labels.agent }} cost spike", describe);
   }
-
 
  private:
   Millis window_ = 24 * kHour;

@@ -173,16 +173,6 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
   }
 
   std::vector<RuleSpec> Rules() const override {
-    const std::string t = kPromTolerance;
-    const std::string cur = "argus_agent_rejections{window=\"current\"}";
-    auto fires = [&](double factor) {
-      // A comparison matched ignoring(window) drops the label, so the `and`
-      // must ignore it too.
-      return "max without(window) (" + cur + " >= " + PromNumber(min_rejections_) + " - " + t +
-             " and ignoring(window) " + cur + " >= ignoring(window) (" + PromNumber(factor) +
-             " * argus_agent_rejections_baseline_rate - " + t +
-             ")) and argus_agent_rejections_p_value <= " + PromNumber(evidence_level_) + " + " + t;
-    };
     auto describe = [&](double factor, bool critical) {
       return "{{ $labels.agent }} had {{ $value }} rejections in the last " + FormatDuration(window_) +
              ", at least " + PromNumber(factor) +
@@ -192,14 +182,11 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
              "; chance alone would give so many at most " + PromNumber(evidence_level_) +
              " of the time.";
     };
-    const std::string summary = "Agent {{ $labels.agent }} rejection spike";
-    return {
-        {"ArgusRejectionSpike", Severity::kWarning,
-         "(" + fires(warning_factor_) + ") unless (" + fires(critical_factor_) + ")", summary,
-         describe(warning_factor_, false)},
-        {"ArgusRejectionSpike", Severity::kCritical, fires(critical_factor_), summary,
-         describe(critical_factor_, true)},
-    };
+    return SpikeRules("ArgusRejectionSpike", "argus_agent_rejections", min_rejections_,
+                      "argus_agent_rejections_baseline_rate", warning_factor_, critical_factor_,
+                      "argus_agent_rejections_p_value <= " + PromNumber(evidence_level_) + " + " +
+                          kPromTolerance,
+                      "Agent {{ $labels.agent }} rejection spike", describe);
   }
 
  private:
