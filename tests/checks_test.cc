@@ -563,16 +563,37 @@ TEST(Evidence, QualityNoiseOnASmallWindowIsNotAnAlertButAnIncidentIs) {
   EXPECT_LT(alerts[0].details["p_value"].get<double>(), 0.003);
 }
 
+// An agent with 5 reviews an hour, 1 of them rejected, for a week; then
+// `rejected` rejections and `approved` approvals in the last hour.
+void RealisticSpike(TestPipeline& p, int rejected, int approved) {
+  p.Reviews("rio", "health", 168, 7 * kDay + kHour, kHour, false, "off_topic");
+  p.Reviews("rio", "health", 4 * 168, 7 * kDay + kHour, kHour, true);
+  p.Reviews("rio", "health", rejected, kHour, 0, false, "formatting");
+  p.Reviews("rio", "health", approved, kHour, 0, true);
+}
+
 TEST(Evidence, RejectionsAtTheEdgeOfTheirRateAreNotASpike) {
   // About 1 rejection an hour is normal: 5 in an hour happens by chance
   // about once in 270 hours.
   TestPipeline noise;
-  SpikeCase(noise, 1, 5);
+  RealisticSpike(noise, 5, 4);
   EXPECT_TRUE(noise.AlertsOf("rejection_spike").empty());
   EXPECT_EQ(noise.AlertsOf("rejection_spike", NoEvidence()).size(), 1u);
   TestPipeline spike;
-  SpikeCase(spike, 1, 12);
+  RealisticSpike(spike, 12, 4);
   EXPECT_EQ(spike.AlertsOf("rejection_spike").size(), 1u);
+}
+
+TEST(Evidence, ASurgeOfWorkBringsItsShareOfRejectionsAndIsNoSpike) {
+  // Five times the usual work in the last hour, rejected at the usual 20%:
+  // 5 rejections, five times the rate, but just the share of 25 reviews.
+  TestPipeline surge;
+  RealisticSpike(surge, 5, 20);
+  EXPECT_TRUE(surge.AlertsOf("rejection_spike").empty());
+  // The same surge with most of it rejected is a spike.
+  TestPipeline bad;
+  RealisticSpike(bad, 15, 10);
+  EXPECT_EQ(bad.AlertsOf("rejection_spike").size(), 1u);
 }
 
 TEST(Evidence, ADomainIsJudgedAgainstItsOwnNormal) {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <map>
 
 #include "exporter/engine/check.h"
@@ -50,8 +51,9 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
              "the previous weeks (or days).",
              {"agent"}},
             {"agent_rejections_p_value",
-             "Chance of the rejection-spike window's rejections or more at the baseline rate "
-             "(Poisson, the baseline count smoothed by one).",
+             "Chance of the rejection-spike window's rejections or more: the larger of that at "
+             "the usual rate (Poisson, smoothed by one) and that at the baseline's rejected share "
+             "of the window's reviews (binomial, smoothed as (r+1)/(n+2)).",
              {"agent"}}};
   }
 
@@ -69,7 +71,8 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
   // One agent's rejections: in the window, in the flat baseline, and in each
   // seasonal slot.
   struct Counts {
-    int64_t current = 0, base = 0;
+    int64_t current = 0, base = 0;  // rejections
+    int64_t current_reviews = 0, base_reviews = 0;
     std::vector<double> slots;
     bool judged = false;  // reviewed in the window or the baseline
   };
@@ -89,6 +92,8 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
       Counts& c = by_agent[r.agent];
       if (c.slots.empty()) c.slots.assign(seasonal.size(), 0);
       if (in_window || in_baseline) c.judged = true;
+      if (in_window) c.current_reviews += 1;
+      if (in_baseline) c.base_reviews += 1;
       if (r.approved) continue;
       if (in_window) c.current += 1;
       if (in_baseline) c.base += 1;
@@ -114,7 +119,8 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
       const SegmentCounts cur = state.Agent(a, 0, window_);
       const SegmentCounts base = state.Agent(a, window_, window_ + baseline_);
       if (cur.reviews + base.reviews == 0) continue;
-      Counts c{cur.reviews - cur.approved, base.reviews - base.approved, {}, true};
+      Counts c{cur.reviews - cur.approved, base.reviews - base.approved, cur.reviews,
+               base.reviews, {}, true};
       for (const AgeRange& r : seasonal) {
         const SegmentCounts slot = state.Agent(a, r.from, r.to);
         c.slots.push_back(double(slot.reviews - slot.approved));
@@ -144,7 +150,13 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
       }
     }
     const double rate = seen / windows;
-    const double chance = PoissonAtLeast(c.current, (seen + 1) / windows);
+    // Chance must be unlikely to give so many rejections both at the usual
+    // rate and, given the window's own reviews, at the usual rejected share:
+    // a surge of work brings its share of rejections, which is no spike.
+    const double chance =
+        std::max(PoissonAtLeast(c.current, (seen + 1) / windows),
+                 BinomialAtLeast(c.current, c.current_reviews,
+                                 SmoothedShare(c.base, c.base_reviews)));
     out->samples.push_back({"agent_rejections_baseline_rate", {{"agent", agent}}, rate});
     out->samples.push_back({"agent_rejections_p_value", {{"agent", agent}}, chance});
     if (!AtLeast(current, min_rejections_) || !AtLeast(current, warning_factor_ * rate) ||
