@@ -96,7 +96,7 @@ TEST_F(CheckRegistryTest, ARegisteredCheckGetsConfigKeysAndValidation) {
   Config config;
   ASSERT_TRUE(ParseConfig("checks:\n  busy_agent:\n    items: 2\n    window: 3h\n", &config).ok());
   EXPECT_EQ(config.FindCheck("busy_agent")->Value("items"), 2);
-  EXPECT_EQ(config.Lookback(), 29 * kDay);  // the longest of all checks (cost_spike) still rules
+  EXPECT_EQ(config.Lookback(), 29 * kDay + kHour);  // the longest of all checks (cost_spike) still rules
   Config bad;
   Status s = ParseConfig("checks:\n  busy_agent:\n    bogus: 1\n", &bad);
   bad = Config();
@@ -184,3 +184,25 @@ TEST(CheckRegistry, NoSourceOutsideTheChecksNamesACheck) {
 
 }  // namespace
 }  // namespace argus::testing
+
+namespace argus {
+namespace {
+
+// A check reads no further back than it says: the snapshot (the oracle) is
+// loaded for the configuration's lookback, and an edge beyond a check's own
+// would be evaluated on rows the snapshot may not hold.
+TEST(CheckNeeds, NoEdgeReachesPastTheCheckLookback) {
+  Config config;
+  for (const auto& check : config.checks) {
+    const StateNeeds needs = check->Needs();
+    for (const auto* edges : {&needs.review_edges, &needs.spend_edges, &needs.item_windows,
+                              &needs.domain_windows}) {
+      for (Millis edge : *edges) {
+        EXPECT_LE(edge, check->Lookback()) << check->id();
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace argus

@@ -27,7 +27,7 @@ TEST(Config, DefaultsAreTheSpecs) {
   EXPECT_EQ(c.FindCheck("stuck_loop")->Value("streak_critical"), 8);
   EXPECT_EQ(c.FindCheck("cost_spike")->Value("min_usd"), 5);
   EXPECT_EQ(c.FindCheck("domain_rejection_pattern")->Value("critical_ratio"), 0.8);
-  EXPECT_EQ(c.Lookback(), 29 * kDay);  // cost_spike: 4 weekly slots of 24h
+  EXPECT_EQ(c.Lookback(), 29 * kDay + kHour);  // cost_spike: 4 weekly slots of 24h, and an hour
   EXPECT_EQ(c.checks.size(), 7u);
 }
 

@@ -19,7 +19,9 @@
 namespace argus {
 
 struct BacktestOptions {
-  Millis from = 0, to = 0;  // evaluation instants from .. to, both included
+  // Evaluation instants: from, from + step, ... up to to (to itself when
+  // it is a whole number of steps after from).
+  Millis from = 0, to = 0;
   Millis step = 3600 * 1000;
 };
 

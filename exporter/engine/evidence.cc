@@ -6,7 +6,9 @@
 namespace argus {
 namespace {
 
-constexpr int kMaxIterations = 300;
+// Enough for counts in the millions (the fractions need about the square
+// root of the larger parameter).
+constexpr int kMaxIterations = 5000;
 constexpr double kEpsilon = 1e-15;
 constexpr double kTiny = 1e-300;
 
@@ -57,7 +59,7 @@ double RegularizedGammaLower(double a, double x) {
   const double log_front = a * std::log(x) - x - std::lgamma(a);
   if (x < a + 1) {
     double term = 1 / a, sum = term;
-    for (int n = 1; n <= kMaxIterations * 10; ++n) {
+    for (int n = 1; n <= kMaxIterations * 20; ++n) {
       term *= x / (a + n);
       sum += term;
       if (std::fabs(term) < std::fabs(sum) * kEpsilon) break;

@@ -13,7 +13,8 @@ std::pair<double, double> Moments(const std::vector<double>& values) {
   return {mean, std::sqrt(var / double(values.size()))};
 }
 
-bool HasRhythm(const std::vector<double>& buckets) {
+bool HasRhythm(const std::vector<double>& buckets, Millis history, Millis covered) {
+  if (history < covered) return false;
   const auto [mean, stddev] = Moments(buckets);
   return mean > 0 && stddev * stddev > kRhythmDispersion * mean;
 }
@@ -36,6 +37,7 @@ std::vector<AgeRange> RhythmRanges() {
 SlotChoice ChooseSlots(Millis window, Millis history) {
   const std::vector<AgeRange> ranges = SeasonalRanges(window);
   for (Millis period : {kWeek, kDay}) {
+    if (period == kDay && window > kDay) continue;
     SlotChoice choice;
     choice.period = period;
     const size_t first = period == kWeek ? kDailySlots : 0;

@@ -23,6 +23,14 @@ constexpr int kRhythmBuckets = 28;
 // counts exceed 2 about once in a thousand.
 constexpr double kRhythmDispersion = 2;
 
+// How far back a check with seasonal slots for `window` reads: the oldest
+// weekly slot, and an hour more, so that a steady history reaches past it
+// (rows are kept for ages below the lookback, never at it).
+constexpr Millis SeasonalLookback(Millis window) { return kWeeklySlots * kWeek + window + kHour; }
+// How far back the rhythm buckets reach; a pipeline with less history has
+// no rhythm yet (its empty early buckets are no evidence of one).
+constexpr Millis kRhythmHistory = (kRhythmBuckets + 1) * kRhythmBucket;
+
 // A stretch before now: (now - to, now - from].
 struct AgeRange {
   Millis from, to;
@@ -32,8 +40,9 @@ struct AgeRange {
 std::pair<double, double> Moments(const std::vector<double>& values);
 
 // Whether counts per bucket vary more than chance would: variance over
-// mean above kRhythmDispersion.
-bool HasRhythm(const std::vector<double>& buckets);
+// mean above kRhythmDispersion, with `history` reaching past every bucket
+// (`covered`: how far back they go).
+bool HasRhythm(const std::vector<double>& buckets, Millis history, Millis covered);
 
 // The window-long slots at the same hours of the previous kDailySlots days,
 // then of the previous kWeeklySlots weeks.
@@ -44,7 +53,8 @@ std::vector<AgeRange> RhythmRanges();
 
 // Which seasonal slots a baseline uses, given how far back the pipeline's
 // history goes: the weekly ones if at least kMinSlots of them lie within
-// it, else the daily ones likewise; `period` 0 when neither.
+// it, else the daily ones likewise (not for a window longer than a day,
+// which would overlap them); `period` 0 when neither.
 struct SlotChoice {
   Millis period = 0;
   std::vector<size_t> slots;  // indices into SeasonalRanges

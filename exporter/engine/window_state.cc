@@ -138,7 +138,7 @@ void WindowState::AddActivity(uint32_t agent, Millis at) {
     return;
   }
   if (!latest_activity_[agent] || *latest_activity_[agent] < at) latest_activity_[agent] = at;
-  if (at > now_ - kActivityProfileSpan) active_hours_[agent].Add(at / kHour);
+  if (at > now_ - kActivityProfileSpan) active_hours_[agent].Add(FloorHour(at));
 }
 
 void WindowState::AdvanceTo(Millis now) {
@@ -152,7 +152,7 @@ void WindowState::AdvanceTo(Millis now) {
       if (!latest_activity_[a] || *latest_activity_[a] < *future.begin()) {
         latest_activity_[a] = *future.begin();
       }
-      active_hours_[a].Add(*future.begin() / kHour);
+      active_hours_[a].Add(FloorHour(*future.begin()));
       future.erase(future.begin());
     }
     // Hours that start before the profile span are forgotten.

@@ -11,7 +11,7 @@ void NoteActivity(Snapshot& snap, uint32_t agent, Millis at) {
   if (snap.active_hours.size() <= agent) snap.active_hours.resize(agent + 1);
   auto& last = snap.last_activity[agent];
   if (!last || *last < at) last = at;
-  snap.active_hours[agent].Add(at / kHour);
+  snap.active_hours[agent].Add(FloorHour(at));
 }
 
 }  // namespace

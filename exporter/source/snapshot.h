@@ -37,7 +37,9 @@ constexpr uint32_t kNoReason = UINT32_MAX;
 
 // Hour of the week of hour number `h` (Unix time / 1 h), Monday 00:00 UTC
 // being 0: 1 January 1970 was a Thursday.
-inline int HourOfWeek(int64_t h) { return static_cast<int>(((h / 24 + 3) % 7) * 24 + h % 24); }
+inline int HourOfWeek(int64_t h) { return static_cast<int>(((h + 72) % 168 + 168) % 168); }
+// The hour number of `at` (Unix time / 1 h), rounded down, before 1970 too.
+inline int64_t FloorHour(Millis at) { return at >= 0 ? at / kHour : (at - kHour + 1) / kHour; }
 
 // The hours (Unix time / 1 h) an agent was active in, and how many of them
 // fall in each hour of the week, kept together so that the week's profile

@@ -19,9 +19,10 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
   std::string_view summary() const override {
     return "an agent's spend in the last day far exceeds its baseline daily spend";
   }
-  unsigned tables() const override { return kCosts; }
+  // The reviews give the pipeline's rhythm (see Needs).
+  unsigned tables() const override { return kCosts | kReviews; }
   Millis Lookback() const override {
-    return std::max(window_ + baseline_, kWeeklySlots * kWeek + window_);
+    return std::max({window_ + baseline_, SeasonalLookback(window_), kRhythmHistory});
   }
 
   std::vector<Param> Params() override {
@@ -107,8 +108,8 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
         if (age >= rhythm_ranges[i].from && age < rhythm_ranges[i].to) buckets[i] += 1;
       }
     }
-    const Rhythm rhythm{HasRhythm(buckets),
-                        snap.reviews.empty() ? 0 : snap.now - snap.reviews.front().at};
+    const Millis history = snap.reviews.empty() ? 0 : snap.now - snap.reviews.front().at;
+    const Rhythm rhythm{HasRhythm(buckets, history, kRhythmHistory), history};
     for (const auto& [a, spend] : by_agent) {
       if (spend.current.rows + spend.base.rows == 0) continue;
       Judge(snap.now, snap.agents[a], spend.current.nano_usd, spend.base.nano_usd, spend.weeks,
@@ -121,7 +122,8 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
     std::vector<double> buckets;
     for (const AgeRange& r : RhythmRanges()) buckets.push_back(double(state.PipelineReviews(r.from, r.to)));
     const std::optional<Millis> earliest = state.EarliestReview();
-    const Rhythm rhythm{HasRhythm(buckets), earliest ? state.now() - *earliest : 0};
+    const Millis history = earliest ? state.now() - *earliest : 0;
+    const Rhythm rhythm{HasRhythm(buckets, history, kRhythmHistory), history};
     for (uint32_t a = 0; a < state.agents.size(); ++a) {
       const Spend cur = state.AgentSpend(a, 0, window_);
       const Spend base = state.AgentSpend(a, window_, window_ + baseline_);

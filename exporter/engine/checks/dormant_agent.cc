@@ -50,15 +50,12 @@ struct UsualHours {
     }
   }
 
-  // The hour number of `at`, rounded down.
-  static int64_t FloorHour(Millis at) { return at >= 0 ? at / kHour : (at - kHour + 1) / kHour; }
-
   int PerWeek() const { return static_cast<int>(std::count(usual.begin(), usual.end(), true)); }
 
   // How much of (from, to] falls in usual hours.
   Millis Within(Millis from, Millis to) const {
     Millis total = 0;
-    for (int64_t h = from / kHour; h * kHour < to; ++h) {
+    for (int64_t h = FloorHour(from); h * kHour < to; ++h) {
       if (!usual[HourOfWeek(h)]) continue;
       total += std::min(to, (h + 1) * kHour) - std::max(from, h * kHour);
     }

@@ -21,7 +21,9 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
     return "an agent's rejections in the last hour far exceed its baseline rate";
   }
   unsigned tables() const override { return kReviews; }
-  Millis Lookback() const override { return window_ + baseline_; }
+  Millis Lookback() const override {
+    return std::max({window_ + baseline_, SeasonalLookback(window_), kRhythmHistory});
+  }
 
   std::vector<Param> Params() override {
     return {
@@ -35,8 +37,9 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
         {"critical_factor", Param::Kind::kFactor, &critical_factor_,
          "window rejections >= this x baseline rate raise a critical alert", "warning_factor"},
         {"evidence_level", Param::Kind::kRatio, &evidence_level_,
-         "an alert needs the chance of so many rejections at the baseline rate (Poisson) at "
-         "most this: about one chance-only warning per agent per year"},
+         "an alert needs the chance of so many rejections, at the usual rate (Poisson) and at "
+         "the usual rejected share of the window's reviews (binomial), at most this: about one "
+         "chance-only warning per agent per year"},
     };
   }
 
@@ -102,7 +105,7 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
       }
     }
     const Millis history = snap.reviews.empty() ? 0 : snap.now - snap.reviews.front().at;
-    const bool rhythmic = HasRhythm(buckets);
+    const bool rhythmic = HasRhythm(buckets, history, kRhythmHistory);
     for (const auto& [a, counts] : by_agent) {
       if (counts.judged) Judge(snap.now, snap.agents[a], counts, rhythmic, history, out);
     }
@@ -112,9 +115,9 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
     const std::vector<AgeRange> seasonal = SeasonalRanges(window_), rhythm = RhythmRanges();
     std::vector<double> buckets;
     for (const AgeRange& r : rhythm) buckets.push_back(double(state.PipelineReviews(r.from, r.to)));
-    const bool rhythmic = HasRhythm(buckets);
     const std::optional<Millis> earliest = state.EarliestReview();
     const Millis history = earliest ? state.now() - *earliest : 0;
+    const bool rhythmic = HasRhythm(buckets, history, kRhythmHistory);
     for (uint32_t a = 0; a < state.agents.size(); ++a) {
       const SegmentCounts cur = state.Agent(a, 0, window_);
       const SegmentCounts base = state.Agent(a, window_, window_ + baseline_);

@@ -23,7 +23,7 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
   }
   unsigned tables() const override { return kReviews; }
   Millis Lookback() const override {
-    return std::max(window_ + baseline_, kWeeklySlots * kWeek + window_);
+    return std::max(window_ + baseline_, SeasonalLookback(window_));
   }
 
   std::vector<Param> Params() override {
@@ -220,7 +220,8 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
     const double count = counts[0];
     auto [mean, stddev] = Moments(std::vector<double>(counts.begin() + 1, counts.end()));
     Millis period = 0;
-    if (HasRhythm(std::vector<double>(counts.begin() + 1, counts.end()))) {
+    if (HasRhythm(std::vector<double>(counts.begin() + 1, counts.end()), history,
+                  window_ * static_cast<Millis>(counts.size()))) {
       const SlotChoice choice = ChooseSlots(window_, history);
       if (choice.period) {
         std::vector<double> used;
