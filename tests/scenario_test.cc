@@ -4,10 +4,14 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cmath>
 #include <filesystem>
+#include <map>
 
 #include "exporter/cli/demo.h"
 #include "exporter/engine/backtest.h"
+#include "exporter/engine/engine.h"
+#include "exporter/engine/incremental_engine.h"
 #include "exporter/source/sqlite_source.h"
 
 namespace argus {
@@ -140,6 +144,65 @@ TEST_F(WorkingWeekTest, ARealRejectionSpikeIsCaughtWithinTwoHours) {
   ASSERT_NE(spike, nullptr) << Describe(r);
   EXPECT_GE(spike->start, burst);
   EXPECT_LE(spike->start, burst + 2 * kHour) << Describe(r);
+}
+
+// The seasonal paths (a rhythm, weekly slots, usual hours) agree between
+// the incremental engine and the oracle that scans the rows, hour by hour
+// across a weekend and into a week with its planted cases.
+TEST(WorkingWeekDifferential, IncrementalAgreesWithTheOracle) {
+  const std::string path = (fs::path(::testing::TempDir()) /
+                            ("argus_week_diff_" + std::to_string(::getpid()) + ".db"))
+                               .string();
+  DemoOptions o;
+  o.path = path;
+  o.now = kWednesday10 + 6 * kHour;
+  o.days = 35;
+  o.profile = "working-week";
+  o.force = true;
+  ASSERT_TRUE(WriteDemo(o).ok());
+  SqliteSource source(path, SourceQueries());
+  const Config config;
+  IncrementalEngine engine(config, source);
+  int evaluations = 0, alerts = 0, weekly = 0, usual_hours = 0;
+  for (Millis now = o.now - 5 * kDay; now <= o.now; now += 3 * kHour + 17 * kMinute) {
+    const CycleResult incremental = engine.Run(now);
+    const CycleResult oracle = RunChecks(config, source, now);
+    ++evaluations;
+    alerts += static_cast<int>(oracle.alerts.size());
+    std::vector<std::string> a, b;
+    for (const Alert& x : incremental.alerts) a.push_back(x.id() + " " + std::string(SeverityName(x.severity)));
+    for (const Alert& x : oracle.alerts) b.push_back(x.id() + " " + std::string(SeverityName(x.severity)));
+    EXPECT_EQ(a, b) << FormatTimestamp(now);
+    std::map<std::string, double> sa, sb;
+    auto key = [](const Sample& x) {
+      std::string k = x.metric;
+      for (const auto& [n, v] : x.labels) k += "," + n + "=" + v;
+      return k;
+    };
+    for (const Sample& x : incremental.samples) sa[key(x)] = x.value;
+    for (const Sample& x : oracle.samples) {
+      sb[key(x)] = x.value;
+      // The seasonal paths are the ones taken.
+      if (x.metric == "throughput_baseline_period_seconds" && x.value == 7 * 24 * 3600) ++weekly;
+      if (x.metric == "agent_usual_week_share" && x.value < 0.5) ++usual_hours;
+    }
+    EXPECT_EQ(sa.size(), sb.size()) << FormatTimestamp(now);
+    for (const auto& [k, v] : sb) {
+      auto it = sa.find(k);
+      if (it == sa.end()) {
+        ADD_FAILURE() << FormatTimestamp(now) << ": the incremental engine lacks " << k;
+      } else if (std::abs(it->second - v) > 1e-9 * std::max(1.0, std::abs(v))) {
+        ADD_FAILURE() << FormatTimestamp(now) << ": " << k << " is " << it->second
+                      << ", the oracle says " << v;
+      }
+    }
+    if (::testing::Test::HasFailure()) break;
+  }
+  EXPECT_GE(evaluations, 30);
+  EXPECT_GE(alerts, 7);  // the planted cases, at least at the end
+  EXPECT_GT(weekly, 0);
+  EXPECT_GT(usual_hours, 0);
+  fs::remove(path);
 }
 
 }  // namespace
