@@ -1,6 +1,10 @@
 #include "testing/test_pipeline.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 namespace argus::testing {
 
@@ -42,6 +46,25 @@ std::vector<Alert> TestPipeline::AlertsOf(const std::string& check, const Config
     if (a.check == check) out.push_back(std::move(a));
   }
   return out;
+}
+
+void ExecSql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+std::string FreshTestDir(const std::string& prefix) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(::testing::TempDir()) /
+                       (prefix + std::to_string(::getpid()) + "_" +
+                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
 }
 
 Config With(const std::string& yaml) {

@@ -41,6 +41,13 @@ class TestPipeline {
   int next_item_ = 0;
 };
 
+// Runs `sql` on the SQLite file at `path` (creating it), failing the test
+// on an error.
+void ExecSql(const std::string& path, const std::string& sql);
+
+// A fresh folder for the running test, named after it under `prefix`.
+std::string FreshTestDir(const std::string& prefix);
+
 // A config with one check's parameter changed.
 Config With(const std::string& yaml);
 

@@ -25,14 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void Exec(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* err = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
-  sqlite3_free(err);
-  sqlite3_close(db);
-}
+void Exec(const std::string& path, const std::string& sql) { ExecSql(path, sql); }
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -72,11 +65,7 @@ ChildRun Argus(const std::vector<std::string>& args, const std::string& out_path
 class HostileDataTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("argus_hostile_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = FreshTestDir("argus_hostile_");
     path_ = (dir_ / "pipeline.db").string();
     Exec(path_, kSchemaForTests);
   }

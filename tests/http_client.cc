@@ -13,8 +13,6 @@
 
 namespace argus::testing {
 
-namespace {
-
 int Connect(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return -1;
@@ -28,6 +26,8 @@ int Connect(int port) {
   }
   return fd;
 }
+
+namespace {
 
 // Reads from `fd` into `data` until it holds at least `size` bytes.
 bool ReadUntil(int fd, std::string* data, size_t size, int timeout_ms) {

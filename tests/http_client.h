@@ -15,6 +15,9 @@ struct HttpReply {
 // Sends `raw` (a whole HTTP request, as bytes) to 127.0.0.1:`port` and reads
 // until the server closes. Tests use it to send requests no well-behaved
 // client library would.
+// A connection to 127.0.0.1:`port`, or -1.
+int Connect(int port);
+
 HttpReply SendRaw(int port, const std::string& raw, int timeout_ms = 10000);
 
 // GET `target` with "Connection: close".

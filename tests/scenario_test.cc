@@ -13,6 +13,7 @@
 #include "exporter/engine/engine.h"
 #include "exporter/engine/incremental_engine.h"
 #include "exporter/source/sqlite_source.h"
+#include "testing/test_pipeline.h"
 
 namespace argus {
 namespace {
@@ -42,14 +43,7 @@ class WorkingWeekTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove(path_); }
 
-  void Exec(const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    char* err = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
-    sqlite3_free(err);
-    sqlite3_close(db);
-  }
+  void Exec(const std::string& sql) { testing::ExecSql(path_, sql); }
 
   // Removes every row of `agent` (all agents when empty) from `from` on, as
   // if the work had stopped then. The demo writes review times as

@@ -417,16 +417,8 @@ TEST_F(ServerTest, TwoHundredSlowClientsDoNotStallScrapes) {
     slow.emplace_back([&] {
       std::vector<int> fds;
       auto open_one = [&] {
-        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(static_cast<uint16_t>(port_));
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-          ::close(fd);
-          return -1;
-        }
-        ::send(fd, "GET /-/healthy HTTP/1.1\r\n", 25, MSG_NOSIGNAL);
+        const int fd = Connect(port_);
+        if (fd >= 0) ::send(fd, "GET /-/healthy HTTP/1.1\r\n", 25, MSG_NOSIGNAL);
         return fd;
       };
       for (int i = 0; i < 50; ++i) fds.push_back(open_one());

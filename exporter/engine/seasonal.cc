@@ -2,6 +2,9 @@
 
 #include <cmath>
 
+#include "exporter/engine/window_state.h"
+#include "exporter/source/snapshot.h"
+
 namespace argus {
 
 std::pair<double, double> Moments(const std::vector<double>& values) {
@@ -17,6 +20,27 @@ bool HasRhythm(const std::vector<double>& buckets, Millis history, Millis covere
   if (history < covered) return false;
   const auto [mean, stddev] = Moments(buckets);
   return mean > 0 && stddev * stddev > kRhythmDispersion * mean;
+}
+
+PipelineRhythm RhythmOf(const Snapshot& snap) {
+  const std::vector<AgeRange> ranges = RhythmRanges();
+  std::vector<double> buckets(ranges.size(), 0);
+  for (const ReviewEvent& r : snap.reviews) {
+    const Millis age = snap.now - r.at;
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      if (age >= ranges[i].from && age < ranges[i].to) buckets[i] += 1;
+    }
+  }
+  const Millis history = snap.reviews.empty() ? 0 : snap.now - snap.reviews.front().at;
+  return {HasRhythm(buckets, history, kRhythmHistory), history};
+}
+
+PipelineRhythm RhythmOf(const WindowState& state) {
+  std::vector<double> buckets;
+  for (const AgeRange& r : RhythmRanges()) buckets.push_back(double(state.PipelineReviews(r.from, r.to)));
+  const std::optional<Millis> earliest = state.EarliestReview();
+  const Millis history = earliest ? state.now() - *earliest : 0;
+  return {HasRhythm(buckets, history, kRhythmHistory), history};
 }
 
 std::vector<AgeRange> SeasonalRanges(Millis window) {

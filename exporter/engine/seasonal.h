@@ -12,6 +12,9 @@
 
 namespace argus {
 
+struct Snapshot;
+class WindowState;
+
 constexpr Millis kWeek = 7 * kDay;
 constexpr int64_t kDailySlots = 7, kWeeklySlots = 4;
 // Slots a seasonal baseline needs within the history.
@@ -43,6 +46,16 @@ std::pair<double, double> Moments(const std::vector<double>& values);
 // mean above kRhythmDispersion, with `history` reaching past every bucket
 // (`covered`: how far back they go).
 bool HasRhythm(const std::vector<double>& buckets, Millis history, Millis covered);
+
+// How far back the pipeline's reviews go, and whether they have a rhythm
+// (HasRhythm over the RhythmRanges buckets): the same from the rows of a
+// snapshot and from the aggregates of a window state.
+struct PipelineRhythm {
+  bool rhythmic = false;
+  Millis history = 0;
+};
+PipelineRhythm RhythmOf(const Snapshot& snap);
+PipelineRhythm RhythmOf(const WindowState& state);
 
 // The window-long slots at the same hours of the previous kDailySlots days,
 // then of the previous kWeeklySlots weeks.

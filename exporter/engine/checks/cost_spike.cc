@@ -71,16 +71,12 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
     return needs;
   }
 
-  // How far back the pipeline's reviews go, and whether they have a rhythm.
-  struct Rhythm {
-    bool rhythmic = false;
-    Millis history = 0;
-  };
+
 
   using Spend = SpendCounts;
 
   void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
-    const std::vector<AgeRange> weekly = WeeklyRanges(), rhythm_ranges = RhythmRanges();
+    const std::vector<AgeRange> weekly = WeeklyRanges();
     struct AgentSpend {
       Spend current, base;
       std::vector<int64_t> weeks;
@@ -101,15 +97,7 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
       s->rows += 1;
       s->nano_usd += nano;
     }
-    std::vector<double> buckets(rhythm_ranges.size(), 0);
-    for (const ReviewEvent& r : snap.reviews) {
-      const Millis age = snap.now - r.at;
-      for (size_t i = 0; i < rhythm_ranges.size(); ++i) {
-        if (age >= rhythm_ranges[i].from && age < rhythm_ranges[i].to) buckets[i] += 1;
-      }
-    }
-    const Millis history = snap.reviews.empty() ? 0 : snap.now - snap.reviews.front().at;
-    const Rhythm rhythm{HasRhythm(buckets, history, kRhythmHistory), history};
+    const PipelineRhythm rhythm = RhythmOf(snap);
     for (const auto& [a, spend] : by_agent) {
       if (spend.current.rows + spend.base.rows == 0) continue;
       Judge(snap.now, snap.agents[a], spend.current.nano_usd, spend.base.nano_usd, spend.weeks,
@@ -119,11 +107,7 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
 
   void EvaluateState(const WindowState& state, CheckOutput* out) const override {
     const std::vector<AgeRange> weekly = WeeklyRanges();
-    std::vector<double> buckets;
-    for (const AgeRange& r : RhythmRanges()) buckets.push_back(double(state.PipelineReviews(r.from, r.to)));
-    const std::optional<Millis> earliest = state.EarliestReview();
-    const Millis history = earliest ? state.now() - *earliest : 0;
-    const Rhythm rhythm{HasRhythm(buckets, history, kRhythmHistory), history};
+    const PipelineRhythm rhythm = RhythmOf(state);
     for (uint32_t a = 0; a < state.agents.size(); ++a) {
       const Spend cur = state.AgentSpend(a, 0, window_);
       const Spend base = state.AgentSpend(a, window_, window_ + baseline_);
@@ -138,7 +122,7 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
   // is the mean of the same span of the previous weeks; otherwise the
   // baseline's mean per window.
   void Judge(Millis now, const std::string& agent, int64_t current_nano, int64_t base_nano,
-             const std::vector<int64_t>& weeks_nano, const Rhythm& rhythm, CheckOutput* out) const {
+             const std::vector<int64_t>& weeks_nano, const PipelineRhythm& rhythm, CheckOutput* out) const {
     const double current = double(current_nano) / 1e9, base = double(base_nano) / 1e9;
     out->samples.push_back(
         {"agent_cost_usd", {{"agent", agent}, {"window", "current"}}, current});

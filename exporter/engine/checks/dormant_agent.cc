@@ -29,15 +29,15 @@ struct UsualHours {
     auto first = active.hours.upper_bound(FloorHour(now - kActivityProfileSpan));
     if (first == active.hours.end() || *first * kHour > now) return;
     const Millis history = now - *first * kHour;
-    size_t before = 0;  // hours the set holds up to now - span
-    for (auto it = active.hours.begin(); it != first; ++it) ++before;
+    // The counts without the hours the set holds up to now - span (a
+    // snapshot's; the window state has forgotten them).
+    std::array<int32_t, 168> counts = active.per_hour_of_week;
+    size_t before = 0;
+    for (auto it = active.hours.begin(); it != first; ++it, ++before) --counts[HourOfWeek(*it)];
     // Too few active hours say nothing of a rhythm.
     if (history < 3 * kDay || active.hours.size() - before < kMinProfileHours) return;
     kind = history >= 7 * kDay ? kWeekly : kDaily;
     usual.fill(false);
-    std::array<int32_t, 168> counts = active.per_hour_of_week;
-    // Hours the counts hold that the profile does not: those up to now - span.
-    for (auto it = active.hours.begin(); it != first; ++it) --counts[HourOfWeek(*it)];
     const int period = kind == kWeekly ? 168 : 24;
     std::array<bool, 168> seen{};
     for (int i = 0; i < 168; ++i) seen[i % period] = seen[i % period] || counts[i] > 0;

@@ -81,16 +81,12 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
   };
 
   void Evaluate(const Snapshot& snap, CheckOutput* out) const override {
-    const std::vector<AgeRange> seasonal = SeasonalRanges(window_), rhythm = RhythmRanges();
-    std::vector<double> buckets(rhythm.size(), 0);
+    const std::vector<AgeRange> seasonal = SeasonalRanges(window_);
     std::map<uint32_t, Counts> by_agent;
     const TimeRange window = snap.Window(window_);
     const TimeRange baseline = snap.Baseline(window_, baseline_);
     for (const ReviewEvent& r : snap.reviews) {
       const Millis age = snap.now - r.at;
-      for (size_t i = 0; i < rhythm.size(); ++i) {
-        if (age >= rhythm[i].from && age < rhythm[i].to) buckets[i] += 1;
-      }
       const bool in_window = window.Contains(r.at), in_baseline = baseline.Contains(r.at);
       Counts& c = by_agent[r.agent];
       if (c.slots.empty()) c.slots.assign(seasonal.size(), 0);
@@ -104,20 +100,15 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
         if (age >= seasonal[i].from && age < seasonal[i].to) c.slots[i] += 1;
       }
     }
-    const Millis history = snap.reviews.empty() ? 0 : snap.now - snap.reviews.front().at;
-    const bool rhythmic = HasRhythm(buckets, history, kRhythmHistory);
+    const PipelineRhythm rhythm = RhythmOf(snap);
     for (const auto& [a, counts] : by_agent) {
-      if (counts.judged) Judge(snap.now, snap.agents[a], counts, rhythmic, history, out);
+      if (counts.judged) Judge(snap.now, snap.agents[a], counts, rhythm, out);
     }
   }
 
   void EvaluateState(const WindowState& state, CheckOutput* out) const override {
-    const std::vector<AgeRange> seasonal = SeasonalRanges(window_), rhythm = RhythmRanges();
-    std::vector<double> buckets;
-    for (const AgeRange& r : rhythm) buckets.push_back(double(state.PipelineReviews(r.from, r.to)));
-    const std::optional<Millis> earliest = state.EarliestReview();
-    const Millis history = earliest ? state.now() - *earliest : 0;
-    const bool rhythmic = HasRhythm(buckets, history, kRhythmHistory);
+    const std::vector<AgeRange> seasonal = SeasonalRanges(window_);
+    const PipelineRhythm rhythm = RhythmOf(state);
     for (uint32_t a = 0; a < state.agents.size(); ++a) {
       const SegmentCounts cur = state.Agent(a, 0, window_);
       const SegmentCounts base = state.Agent(a, window_, window_ + baseline_);
@@ -128,11 +119,11 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
         const SegmentCounts slot = state.Agent(a, r.from, r.to);
         c.slots.push_back(double(slot.reviews - slot.approved));
       }
-      Judge(state.now(), state.agents[a], c, rhythmic, history, out);
+      Judge(state.now(), state.agents[a], c, rhythm, out);
     }
   }
 
-  void Judge(Millis now, const std::string& agent, const Counts& c, bool rhythmic, Millis history,
+  void Judge(Millis now, const std::string& agent, const Counts& c, const PipelineRhythm& rhythm,
              CheckOutput* out) const {
     const double current = double(c.current), base = double(c.base);
     out->samples.push_back(
@@ -143,8 +134,8 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
     // they came from for the evidence test (smoothed by one).
     double windows = double(baseline_) / double(window_), seen = base;
     Millis period = 0;
-    if (rhythmic) {
-      const SlotChoice choice = ChooseSlots(window_, history);
+    if (rhythm.rhythmic) {
+      const SlotChoice choice = ChooseSlots(window_, rhythm.history);
       if (choice.period) {
         period = choice.period;
         windows = double(choice.slots.size());
