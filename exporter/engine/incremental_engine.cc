@@ -89,6 +89,8 @@ CycleResult IncrementalEngine::Run(Millis now) {
   // Move the windows first, so that new rows land in their segment at once.
   state_->AdvanceTo(now);
   const RowFeed::Result read = feed_->Read(now);
+  // And file the rows just read in time order, in this cycle, not the next.
+  state_->AdvanceTo(now);
   if (!read.replaced.empty() && log_) {
     log_->Warn("reading the database again from scratch", {{"why", read.replaced}});
   }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <type_traits>
 
 namespace argus {
 
@@ -43,8 +45,8 @@ WindowState::WindowState(const StateNeeds& needs)
     auto& index = domain_indexes_[w];
     if (!index) indexes_.push_back((index = std::make_unique<DomainIndex>(w)).get());
   }
-  review_edges_.assign(segments_.size() + 1, reviews_.end());
-  cost_edges_.assign(spend_segments_.size() + 1, costs_.end());
+  reviews_.edges.assign(segments_.size() + 1, 0);
+  costs_.edges.assign(spend_segments_.size() + 1, 0);
   pipeline_seg_.assign(segments_.size(), 0);
 }
 
@@ -68,31 +70,51 @@ void WindowState::Grow(uint32_t agent, uint32_t domain) {
   }
 }
 
-template <typename Log, typename Move>
-void WindowState::Insert(const Segments& segments, Log& log,
-                         std::vector<typename Log::iterator>& edges, typename Log::value_type&& e,
-                         Move move) {
+template <typename Entry, typename Move>
+void WindowState::Insert(const Segments& segments, TimeLog<Entry>& log, Entry&& e, Move move) {
   const int segment = segments.Of(e.at, now_);
   if (segment >= segments.size()) return;  // older than the longest window
-  auto it = log.insert(std::move(e));
-  for (int k = 0; k <= segments.size(); ++k) {
-    if (it->at > now_ - segments.offset(k) && (edges[k] == log.end() || *it < *edges[k])) {
-      edges[k] = it;
-    }
-  }
-  move(*it, kNew, segment);
+  if (!log.pending_earliest || e.at < *log.pending_earliest) log.pending_earliest = e.at;
+  log.pending.push_back(std::move(e));
+  move(log.pending.back(), kNew, segment);
 }
 
-template <typename Log, typename Move>
-void WindowState::Advance(const Segments& segments, Log& log,
-                          std::vector<typename Log::iterator>& edges, Millis now, Move move) {
-  for (int k = 0; k <= segments.size(); ++k) {
-    while (edges[k] != log.end() && edges[k]->at <= now - segments.offset(k)) {
-      move(*edges[k], k - 1, k);
-      ++edges[k];
+template <typename Entry, typename Move>
+void WindowState::Advance(const Segments& segments, TimeLog<Entry>& log, Millis now, Move move) {
+  auto& rows = log.rows;
+  if (!log.pending.empty()) {
+    if (!std::is_sorted(log.pending.begin(), log.pending.end())) {
+      std::stable_sort(log.pending.begin(), log.pending.end());
+    }
+    if (rows.empty() || !(log.pending.front() < rows.back())) {
+      rows.insert(rows.end(), log.pending.begin(), log.pending.end());
+    } else {  // some came out of order: one merge
+      std::deque<Entry> merged;
+      std::merge(rows.begin(), rows.end(), log.pending.begin(), log.pending.end(),
+                 std::back_inserter(merged));
+      rows.swap(merged);
+    }
+    log.pending.clear();
+    log.pending_earliest.reset();
+    // Where each edge now falls, as of the previous now.
+    for (int k = 0; k <= segments.size(); ++k) {
+      const Millis edge = now_ - segments.offset(k);
+      log.edges[k] = std::upper_bound(rows.begin(), rows.end(), edge,
+                                      [](Millis t, const Entry& e) { return t < e.at; }) -
+                     rows.begin();
     }
   }
-  log.erase(log.begin(), edges[segments.size()]);
+  for (int k = 0; k <= segments.size(); ++k) {
+    const Millis edge = now - segments.offset(k);
+    size_t& i = log.edges[k];
+    for (; i < rows.size() && rows[i].at <= edge; ++i) move(rows[i], k - 1, k);
+  }
+  const size_t gone = log.edges[segments.size()];
+  if constexpr (std::is_same_v<Entry, ReviewEntry>) {
+    for (size_t i = 0; i < gone; ++i) kept_reviews_.erase(rows[i].review);
+  }
+  rows.erase(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(gone));
+  for (size_t& i : log.edges) i -= gone;
 }
 
 void WindowState::AddReview(const ReviewRow& row) {
@@ -106,8 +128,9 @@ void WindowState::AddReview(const ReviewRow& row) {
   r.approved = row.approved;
   r.item = row.item;
   Grow(r.agent, r.domain);
-  Insert(segments_, reviews_, review_edges_, std::move(r),
-         [this](const StateReview& e, int from, int to) { MoveReview(e, from, to); });
+  auto kept = kept_reviews_.insert(kept_reviews_.end(), std::move(r));
+  Insert(segments_, reviews_, ReviewEntry{kept->at, kept->id, kept->agent, kept->domain, kept->approved, kept},
+         [this](const ReviewEntry& e, int from, int to) { MoveReview(e, from, to); });
 }
 
 void WindowState::AddCost(const CostRow& row) {
@@ -123,7 +146,7 @@ void WindowState::AddCost(uint32_t agent, Millis at, int64_t id, double usd) {
   c.agent = agent;
   c.nano_usd = std::llround(usd * 1e9);
   Grow(c.agent, 0);
-  Insert(spend_segments_, costs_, cost_edges_, std::move(c),
+  Insert(spend_segments_, costs_, std::move(c),
          [this](const StateCost& e, int from, int to) { MoveCost(e, from, to); });
 }
 
@@ -134,7 +157,7 @@ void WindowState::AddActivity(const std::string& agent_name, Millis at) {
 void WindowState::AddActivity(uint32_t agent, Millis at) {
   Grow(agent, 0);
   if (at > now_) {
-    future_activity_[agent].insert(at);
+    future_activity_[agent].push(at);
     return;
   }
   if (!latest_activity_[agent] || *latest_activity_[agent] < at) latest_activity_[agent] = at;
@@ -142,18 +165,17 @@ void WindowState::AddActivity(uint32_t agent, Millis at) {
 }
 
 void WindowState::AdvanceTo(Millis now) {
-  Advance(segments_, reviews_, review_edges_, now,
-          [this](const StateReview& e, int from, int to) { MoveReview(e, from, to); });
-  Advance(spend_segments_, costs_, cost_edges_, now,
+  Advance(segments_, reviews_, now,
+          [this](const ReviewEntry& e, int from, int to) { MoveReview(e, from, to); });
+  Advance(spend_segments_, costs_, now,
           [this](const StateCost& e, int from, int to) { MoveCost(e, from, to); });
   for (size_t a = 0; a < future_activity_.size(); ++a) {
     auto& future = future_activity_[a];
-    while (!future.empty() && *future.begin() <= now) {
-      if (!latest_activity_[a] || *latest_activity_[a] < *future.begin()) {
-        latest_activity_[a] = *future.begin();
-      }
-      active_hours_[a].Add(FloorHour(*future.begin()));
-      future.erase(future.begin());
+    while (!future.empty() && future.top() <= now) {
+      const Millis at = future.top();
+      if (!latest_activity_[a] || *latest_activity_[a] < at) latest_activity_[a] = at;
+      active_hours_[a].Add(FloorHour(at));
+      future.pop();
     }
     // Hours that start before the profile span are forgotten.
     active_hours_[a].ForgetUpTo(now - kActivityProfileSpan);
@@ -161,7 +183,7 @@ void WindowState::AdvanceTo(Millis now) {
   now_ = now;
 }
 
-void WindowState::MoveReview(const StateReview& r, int from, int to) {
+void WindowState::MoveReview(const ReviewEntry& r, int from, int to) {
   const int size = segments_.size();
   for (auto [segment, sign] : {std::pair{from, -1}, std::pair{to, 1}}) {
     if (segment < 0 || segment >= size) continue;
@@ -176,8 +198,8 @@ void WindowState::MoveReview(const StateReview& r, int from, int to) {
   for (ReviewIndex* index : indexes_) {
     const bool was = segments_.Within(from, index->window());
     const bool is = segments_.Within(to, index->window());
-    if (was && !is) index->Leave(r);
-    if (is && !was) index->Enter(r);
+    if (was && !is) index->Leave(*r.review);
+    if (is && !was) index->Enter(*r.review);
   }
 }
 
@@ -233,8 +255,12 @@ int64_t WindowState::PipelineReviews(Millis from, Millis to) const {
 }
 
 std::optional<Millis> WindowState::EarliestReview() const {
-  if (reviews_.empty() || reviews_.begin()->at > now_) return std::nullopt;
-  return reviews_.begin()->at;
+  std::optional<Millis> earliest = reviews_.pending_earliest;
+  if (!reviews_.rows.empty() && (!earliest || reviews_.rows.front().at < *earliest)) {
+    earliest = reviews_.rows.front().at;
+  }
+  if (!earliest || *earliest > now_) return std::nullopt;
+  return earliest;
 }
 
 const ActivityHours& WindowState::ActiveHours(uint32_t agent) const {

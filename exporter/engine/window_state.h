@@ -2,10 +2,13 @@
 #define ARGUS_WINDOW_STATE_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
+#include <queue>
 #include <set>
 #include <string>
 #include <vector>
@@ -115,17 +118,38 @@ class WindowState {
   size_t costs_kept() const { return costs_.size(); }
 
  private:
-  using ReviewLog = std::multiset<StateReview>;
-  using CostLog = std::multiset<StateCost>;
+  // A kept review as the segment edges walk over it: what the sums need,
+  // next to each other, and where the review itself is kept (at an address
+  // that stays put, for the indexes).
+  struct ReviewEntry {
+    Millis at;
+    int64_t id;
+    uint32_t agent, domain;
+    bool approved;
+    std::list<StateReview>::iterator review;
+    bool operator<(const ReviewEntry& o) const { return at != o.at ? at < o.at : id < o.id; }
+  };
+  // Rows in time order in one contiguous run, so that the edges walking
+  // over them touch memory in order; rows read since the last AdvanceTo wait
+  // in `pending` (their sums already counted) and are merged in at the next
+  // one, sorted, in one pass however out of order they came.
+  template <typename Entry>
+  struct TimeLog {
+    std::deque<Entry> rows;
+    std::vector<Entry> pending;
+    std::optional<Millis> pending_earliest;
+    // edges[k]: the index in `rows` of the first row after now - offset(k),
+    // k = 0 .. size() (of the log's own segments).
+    std::vector<size_t> edges;
+    size_t size() const { return rows.size() + pending.size(); }
+  };
 
-  void MoveReview(const StateReview& r, int from, int to);
+  void MoveReview(const ReviewEntry& r, int from, int to);
   void MoveCost(const StateCost& c, int from, int to);
-  template <typename Log, typename Move>
-  void Insert(const Segments& segments, Log& log, std::vector<typename Log::iterator>& edges,
-              typename Log::value_type&& e, Move move);
-  template <typename Log, typename Move>
-  void Advance(const Segments& segments, Log& log, std::vector<typename Log::iterator>& edges,
-               Millis now, Move move);
+  template <typename Entry, typename Move>
+  void Insert(const Segments& segments, TimeLog<Entry>& log, Entry&& e, Move move);
+  template <typename Entry, typename Move>
+  void Advance(const Segments& segments, TimeLog<Entry>& log, Millis now, Move move);
   void Grow(uint32_t agent, uint32_t domain);
 
   Segments segments_, spend_segments_;
@@ -134,12 +158,9 @@ class WindowState {
   std::vector<ReviewIndex*> indexes_;  // all of the above
   Millis now_ = INT64_MIN / 4;
 
-  ReviewLog reviews_;
-  CostLog costs_;
-  // edges[k]: the first row after now - offset(k), k = 0 .. size() (of the
-  // log's own segments).
-  std::vector<ReviewLog::iterator> review_edges_;
-  std::vector<CostLog::iterator> cost_edges_;
+  std::list<StateReview> kept_reviews_;  // in no order; each erased as it ages out
+  TimeLog<ReviewEntry> reviews_;
+  TimeLog<StateCost> costs_;
 
   std::vector<std::vector<SegmentCounts>> agent_seg_;   // [agent][segment]
   std::vector<std::vector<SpendCounts>> agent_spend_;   // [agent][spend segment]
@@ -147,7 +168,9 @@ class WindowState {
   std::vector<int64_t> pipeline_seg_;                   // [segment]
   size_t domain_capacity_ = 0;
   std::vector<std::optional<Millis>> latest_activity_;     // at or before now
-  std::vector<std::multiset<Millis>> future_activity_;     // after now
+  // After now, soonest first.
+  using MinHeap = std::priority_queue<Millis, std::vector<Millis>, std::greater<>>;
+  std::vector<MinHeap> future_activity_;
   std::vector<ActivityHours> active_hours_;                // at or before now
 };
 

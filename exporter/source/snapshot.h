@@ -47,14 +47,20 @@ inline int64_t FloorHour(Millis at) { return at >= 0 ? at / kHour : (at - kHour 
 struct ActivityHours {
   std::set<int64_t> hours;
   std::array<int32_t, 168> per_hour_of_week{};
+  // The hour added last, if still in `hours`.
+  static constexpr int64_t kNoHour = INT64_MIN;
+  int64_t last_added = kNoHour;
 
   void Add(int64_t h) {
+    if (h == last_added) return;  // rows mostly come in time order
+    last_added = h;
     if (hours.insert(h).second) ++per_hour_of_week[HourOfWeek(h)];
   }
   // Forgets every hour h with h * 1 h <= `until`.
   void ForgetUpTo(Millis until) {
     while (!hours.empty() && *hours.begin() * kHour <= until) {
       --per_hour_of_week[HourOfWeek(*hours.begin())];
+      if (*hours.begin() == last_added) last_added = kNoHour;
       hours.erase(hours.begin());
     }
   }

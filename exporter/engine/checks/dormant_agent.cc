@@ -40,13 +40,17 @@ struct UsualHours {
     usual.fill(false);
     const int period = kind == kWeekly ? 168 : 24;
     std::array<bool, 168> seen{};
-    for (int i = 0; i < 168; ++i) seen[i % period] = seen[i % period] || counts[i] > 0;
+    for (int i = 0, slot = 0; i < 168; ++i, slot = slot + 1 == period ? 0 : slot + 1) {
+      seen[slot] = seen[slot] || counts[i] > 0;
+    }
     for (int slot = 0; slot < period; ++slot) {
       if (!seen[slot]) continue;
-      for (int d = -1; d <= 1; ++d) usual[(slot + d + period) % period] = true;
+      usual[slot == 0 ? period - 1 : slot - 1] = true;
+      usual[slot] = true;
+      usual[slot + 1 == period ? 0 : slot + 1] = true;
     }
     if (kind == kDaily) {
-      for (int i = 24; i < 168; ++i) usual[i] = usual[i % 24];
+      for (int i = 24; i < 168; ++i) usual[i] = usual[i - 24];
     }
   }
 
