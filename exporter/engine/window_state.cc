@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iterator>
 #include <type_traits>
 
 namespace argus {
@@ -86,14 +85,12 @@ void WindowState::Advance(const Segments& segments, TimeLog<Entry>& log, Millis 
     if (!std::is_sorted(log.pending.begin(), log.pending.end())) {
       std::stable_sort(log.pending.begin(), log.pending.end());
     }
-    if (rows.empty() || !(log.pending.front() < rows.back())) {
-      rows.insert(rows.end(), log.pending.begin(), log.pending.end());
-    } else {  // some came out of order: one merge
-      std::deque<Entry> merged;
-      std::merge(rows.begin(), rows.end(), log.pending.begin(), log.pending.end(),
-                 std::back_inserter(merged));
-      rows.swap(merged);
-    }
+    const auto old_rows = static_cast<std::ptrdiff_t>(rows.size());
+    rows.insert(rows.end(), log.pending.begin(), log.pending.end());
+    // Rows that came out of order: one merge, of the tail from the first
+    // row they go before.
+    auto first = std::upper_bound(rows.begin(), rows.begin() + old_rows, log.pending.front());
+    std::inplace_merge(first, rows.begin() + old_rows, rows.end());
     log.pending.clear();
     log.pending_earliest.reset();
     // Where each edge now falls, as of the previous now.
