@@ -10,6 +10,9 @@ packages=(
   sqlite3 util-linux time curl prometheus prometheus-alertmanager
   apache2-utils nginx openssl
   clang libclang-rt-14-dev help2man lintian
+  # The browser test drives Chromium; the fonts draw the CJK and emoji
+  # agent names in its screenshots.
+  chromium fonts-wqy-microhei fonts-noto-color-emoji
 )
 packages+=("$@")
 # The dashboard check runs TypeScript from the npm registry: Node.js and npm

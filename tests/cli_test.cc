@@ -117,11 +117,13 @@ TEST_F(CliTest, CouldNotRunIsStatusThree) {
 }
 
 TEST_F(CliTest, BadFlagsGiveOneLineAndStatusThree) {
-  for (const std::string args :
-       {"check --bogus", "check --db", "check --db x --now yesterday", "check --format xml --db x",
+  for (const std::string& args :
+       std::vector<std::string>{"check --bogus", "check --db", "check --db x --now yesterday", "check --format xml --db x",
         "report", "report rio --hours 0 --db x", "report rio --hours 721 --db x",
         "report rio --hours abc --db x", "demo", "demo --db x --agents 2", "frobnicate",
-        "check --db x --config /nonexistent.yml"}) {
+        "check --db x --config /nonexistent.yml", "rules --web.external-url /argus",
+        "serve --db " + *db_ + " --web.external-url ftp://x/",
+        "serve --db " + *db_ + " --web.route-prefix argus"}) {
     Outcome r = Exec(args);
     EXPECT_EQ(r.status, 3) << args;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;

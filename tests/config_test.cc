@@ -246,6 +246,27 @@ TEST(Config, LinksInAlertsAreAbsoluteURLs) {
   EXPECT_NE(rules.find("dashboard_url: https://grafana.example/d/argus-overview"), std::string::npos);
 }
 
+// Argus's own URL, as Prometheus's --web.external-url: the rules' status
+// links start with it; anything but an http(s) URL with a host is refused.
+TEST(Config, ExternalUrlIsWhereTheRulesLinkTo) {
+  EXPECT_EQ(Config().external_url, "http://localhost:27487/");
+  for (const char* bad : {"external_url: /argus\n", "external_url: ftp://x/\n", "external_url: https://\n",
+                          "external_url: \"https://x/a b\"\n", "external_url: https://x/?q=1\n",
+                          "external_url: https://x/#top\n", "external_url: https://x//a\n",
+                          "external_url: \"https://x/{{ $labels.agent }}\"\n"}) {
+    EXPECT_NE(Error(bad).find("external_url"), std::string::npos) << bad;
+  }
+  Config c;
+  ASSERT_TRUE(ParseConfig("external_url: https://ops.example/argus\n", &c).ok());
+  EXPECT_EQ(c.external_url, "https://ops.example/argus/");
+  EXPECT_EQ(ExternalPath(c.external_url), "/argus/");
+  EXPECT_EQ(ExternalPath("http://localhost:27487/"), "/");
+  const std::string rules = RulesYaml(c);
+  EXPECT_NE(rules.find("status_url: https://ops.example/argus/{{ if $labels.agent }}agents/"
+                       "{{ $labels.agent | urlquery }}{{ end }}"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace argus
 

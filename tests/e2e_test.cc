@@ -289,20 +289,136 @@ TEST(EndToEnd, PrometheusAndAlertmanagerAgreeWithTheExporter) {
   }
 
   // Every Grafana panel's query returns data from this Prometheus.
+  // Grafana would put the dashboard's variables in first: this is what they
+  // come to with this Prometheus as the data source, this Argus as the job's
+  // only instance, every agent and every domain ("All" is ".*").
   const Json dashboard = Json::parse(Slurp(source / "grafana/dashboards/argus-overview.json"));
-  int queries = 0;
-  for (const Json& panel : dashboard["panels"]) {
-    for (const Json& target : panel["targets"]) {
-      const std::string expr = target["expr"];
-      ++queries;
-      Json result;
-      const bool has_data = WaitFor(std::chrono::seconds(15), [&] {
-        result = GetJson(prom_port, "/api/v1/query?query=" + UrlEncode(expr));
-        return result.is_object() && result["status"] == "success" && !result["data"]["result"].empty();
-      });
-      EXPECT_TRUE(has_data) << "panel '" << panel["title"].get<std::string>() << "': " << expr << " -> "
-                            << result.dump();
+  const Json datasource = {{"type", "prometheus"}, {"uid", "${datasource}"}};
+  const std::map<std::string, std::string> variables = {
+      {"job", "argus"},
+      {"instance", "127.0.0.1:" + std::to_string(argus_port)},
+      {"agent", ".*"},
+      {"domain", ".*"},
+      {"__rate_interval", "1m"},
+      {"__interval", "30s"},
+      {"__range", "1h"}};
+  // `$name`, `${name}` and `${name:format}` of a variable above become its
+  // value; anything else stays as it is (and fails the query below).
+  auto substitute = [&](const std::string& text) {
+    auto word = [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    };
+    std::string out;
+    size_t at = 0;
+    while (at < text.size()) {
+      if (text[at] != '$') {
+        out += text[at++];
+        continue;
+      }
+      size_t end = at + 1;
+      std::string name;
+      if (end < text.size() && text[end] == '{') {
+        const size_t brace = text.find('}', end);
+        if (brace == std::string::npos) {
+          out += text.substr(at);
+          break;
+        }
+        name = text.substr(end + 1, brace - end - 1);
+        name = name.substr(0, name.find(':'));
+        end = brace + 1;
+      } else {
+        while (end < text.size() && word(text[end])) ++end;
+        name = text.substr(at + 1, end - at - 1);
+      }
+      const auto found = variables.find(name);
+      out += found == variables.end() ? text.substr(at, end - at) : found->second;
+      at = end;
     }
+    return out;
+  };
+  // A query returns at least one series.
+  auto returns_data = [&](const std::string& what, const std::string& expr) {
+    Json result;
+    const bool has_data = WaitFor(std::chrono::seconds(15), [&] {
+      result = GetJson(prom_port, "/api/v1/query?query=" + UrlEncode(expr));
+      return result.is_object() && result["status"] == "success" && !result["data"]["result"].empty();
+    });
+    EXPECT_TRUE(has_data) << what << ": " << expr << " -> " << result.dump();
+  };
+
+  // The panels, and those inside collapsed rows.
+  std::vector<Json> panels;
+  for (const Json& panel : dashboard["panels"]) {
+    panels.push_back(panel);
+    for (const Json& inner : panel.value("panels", Json::array())) panels.push_back(inner);
+  }
+  int queries = 0;
+  for (const Json& panel : panels) {
+    const std::string title = panel.value("title", "");
+    if (panel.value("type", "") == "row") continue;
+    EXPECT_EQ(panel.value("datasource", Json()), datasource) << "panel '" << title << "'";
+    const Json targets = panel.value("targets", Json::array());
+    EXPECT_FALSE(targets.empty()) << "panel '" << title << "' has no query";
+    for (const Json& target : targets) {
+      EXPECT_EQ(target.value("datasource", Json()), datasource) << "panel '" << title << "': " << target.dump();
+      const std::string expr = substitute(target.value("expr", ""));
+      EXPECT_FALSE(expr.empty()) << "panel '" << title << "': a target without expr: " << target.dump();
+      if (expr.empty()) continue;
+      EXPECT_EQ(expr.find('$'), std::string::npos) << "panel '" << title << "': a variable left in " << expr;
+      ++queries;
+      returns_data("panel '" + title + "'", expr);
+    }
+  }
+
+  // Every query variable has values: `label_values(SELECTOR, LABEL)`, asked
+  // of Prometheus as Grafana asks it.
+  int variable_queries = 0;
+  for (const Json& variable : dashboard["templating"]["list"]) {
+    const std::string name = variable.value("name", "");
+    if (variable.value("type", "") == "datasource") {
+      EXPECT_EQ(variable.value("query", ""), "prometheus") << variable.dump();
+      continue;
+    }
+    if (variable.value("type", "") != "query") continue;
+    EXPECT_EQ(variable.value("datasource", Json()), datasource) << "variable " << name;
+    const Json query = variable.value("query", Json());
+    const std::string text = query.is_object() ? query.value("query", "")
+                             : query.is_string() ? query.get<std::string>()
+                                                 : std::string();
+    const std::string prefix = "label_values(";
+    const size_t paren = text.rfind(')');
+    const bool parsed = text.rfind(prefix, 0) == 0 && paren != std::string::npos && paren > prefix.size();
+    EXPECT_TRUE(parsed) << "variable " << name << ": not label_values(SELECTOR, LABEL): " << text;
+    if (!parsed) continue;
+    const std::string args = text.substr(prefix.size(), paren - prefix.size());
+    const size_t comma = args.rfind(',');
+    const std::string selector = comma == std::string::npos ? "" : substitute(args.substr(0, comma));
+    std::string label = comma == std::string::npos ? args : args.substr(comma + 1);
+    label.erase(0, label.find_first_not_of(' '));
+    label.erase(label.find_last_not_of(' ') + 1);
+    const std::string api = "/api/v1/label/" + label + "/values" +
+                            (selector.empty() ? "" : "?match%5B%5D=" + UrlEncode(selector));
+    ++variable_queries;
+    Json values;
+    const bool has_values = WaitFor(std::chrono::seconds(15), [&] {
+      values = GetJson(prom_port, api);
+      return values.is_object() && values["status"] == "success" && values["data"].is_array() &&
+             !values["data"].empty();
+    });
+    EXPECT_TRUE(has_values) << "variable " << name << ": " << text << " -> " << api << " -> " << values.dump();
+  }
+  EXPECT_GE(variable_queries, 4);
+
+  // The alerts drawn as annotations are those firing now.
+  for (const Json& annotation : dashboard["annotations"]["list"]) {
+    if (annotation.value("builtIn", 0) == 1) continue;
+    const std::string name = annotation.value("name", "");
+    EXPECT_EQ(annotation.value("datasource", Json()), datasource) << "annotation " << name;
+    const Json target = annotation.value("target", Json::object());
+    std::string expr = target.is_object() ? target.value("expr", "") : "";
+    if (expr.empty()) expr = annotation.value("expr", "");
+    EXPECT_FALSE(expr.empty()) << "annotation " << name << ": " << annotation.dump();
+    if (!expr.empty()) returns_data("annotation " + name, substitute(expr));
   }
   EXPECT_GE(queries, 10);
 

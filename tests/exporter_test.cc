@@ -103,7 +103,7 @@ TEST_F(ExporterTest, StringsFromTheDatabaseAreEscapedEverywhere) {
   EXPECT_EQ(html.find("<img"), std::string::npos);
   EXPECT_EQ(html.find("item</td>"), std::string::npos);
   EXPECT_NE(html.find("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"), std::string::npos);
-  EXPECT_NE(html.find("/api/failure-report/%3Cimg%20src%3Dx%20onerror%3D%22alert%281%29%22%3E%0A%27%26%5C"),
+  EXPECT_NE(html.find("/agents/%3Cimg%20src%3Dx%20onerror%3D%22alert%281%29%22%3E%0A%27%26%5C"),
             std::string::npos);
 
   const std::string& metrics = published->metrics_text;

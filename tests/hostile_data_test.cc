@@ -214,19 +214,23 @@ TEST_F(HostileDataTest, NamesThatAreNotUtf8OrTooLongStayDistinctAndTheirLinksWor
     EXPECT_TRUE(IsHashedName(n)) << n;
   }
 
-  // Every failure-report link of the status page answers with that agent's
-  // report.
+  // Every agent link of the status page answers with that agent's report,
+  // as a page and as JSON.
   Logger log(std::cerr, LogLevel::kError);
   Exporter exporter(Config(), std::make_unique<SqliteSource>(path_, SourceQueries()), kNow, log);
   exporter.RunCycle();
   const std::string page = RenderStatusPage(exporter);
   std::set<std::string> linked;
-  const std::regex link("href=\"(/api/failure-report/[^\"?]+)\"");
+  const std::regex link("href=\"/agents/([^\"?]+)\"");
   for (std::sregex_iterator it(page.begin(), page.end(), link), end; it != end; ++it) {
     linked.insert((*it)[1]);
   }
   ASSERT_EQ(linked.size(), 4u) << page;
-  for (const std::string& path : linked) {
+  for (const std::string& encoded : linked) {
+    const std::string path = "/api/failure-report/" + encoded;
+    HttpResponse page = Route(exporter, "GET", "/agents/" + encoded, "", nullptr);
+    ASSERT_EQ(page.status, 200) << encoded << ": " << page.body;
+    EXPECT_NE(page.body.find("data-total-rejections=\"12\""), std::string::npos) << encoded;
     HttpResponse r = Route(exporter, "GET", path, "", nullptr);
     ASSERT_EQ(r.status, 200) << path << ": " << r.body;
     const auto report = nlohmann::json::parse(r.body);

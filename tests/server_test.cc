@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
+#include <regex>
 #include <thread>
 
 #include "exporter/cli/demo.h"
@@ -475,14 +476,116 @@ TEST_F(ServerTest, HealthAndReadiness) {
   EXPECT_EQ(r.body, "Argus is Ready.\n");
 }
 
-TEST_F(ServerTest, StatusPageListsAlertsAndLinks) {
+// The values of attribute `name` in `html`, in order.
+std::vector<std::string> Attributes(const std::string& html, const std::string& name) {
+  std::vector<std::string> values;
+  const std::regex attribute(" " + name + "=\"([^\"]*)\"");
+  for (std::sregex_iterator it(html.begin(), html.end(), attribute), end; it != end; ++it) {
+    values.push_back((*it)[1]);
+  }
+  return values;
+}
+
+TEST_F(ServerTest, StatusPageShowsEveryAlertWithItsEvidence) {
   HttpReply r = Get(port_, "/");
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.headers.find("Content-Type: text/html"), std::string::npos);
   EXPECT_NE(r.body.find("<a href=\"/metrics\">"), std::string::npos);
-  EXPECT_NE(r.body.find("stuck_loop:dax"), std::string::npos);
-  EXPECT_NE(r.body.find("<a href=\"/api/failure-report/dax\">dax</a>"), std::string::npos);
-  EXPECT_NE(r.body.find("critical (4)"), std::string::npos);
+  EXPECT_NE(r.body.find("<a href=\"/agents/dax\">dax</a>"), std::string::npos);
+  EXPECT_NE(r.body.find("4 critical"), std::string::npos);
+  EXPECT_EQ(r.body.find("<script"), std::string::npos);
+  // One row per alert of /api/alerts, with its value and threshold, an
+  // evidence chart and a runbook link.
+  nlohmann::json alerts = GetJson("/api/alerts")["alerts"];
+  std::vector<std::string> ids = Attributes(r.body, "data-alert-id");
+  ASSERT_EQ(ids.size(), alerts.size());
+  std::vector<std::string> values = Attributes(r.body, "data-value");
+  for (size_t i = 0; i < alerts.size(); ++i) {
+    EXPECT_EQ(ids[i], alerts[i]["id"]);
+    EXPECT_NEAR(std::stod(values[i]), alerts[i]["value"].get<double>(), 1e-3) << ids[i];
+  }
+  size_t evidence = 0;
+  for (size_t at = 0; (at = r.body.find("class=\"bullet evidence\"", at)) != std::string::npos; ++at) ++evidence;
+  EXPECT_EQ(evidence, alerts.size());
+  EXPECT_NE(r.body.find("runbooks.md#argusstuckloop"), std::string::npos);
+  // The outage of domain legal is visible: a domain chart with 0 reviews in
+  // the window, and a drop threshold drawn.
+  EXPECT_NE(r.body.find("data-domain=\"legal\" data-window-reviews=\"0\""), std::string::npos);
+  EXPECT_NE(r.body.find("class=\"threshold\""), std::string::npos);
+  // Every view of one cycle gets the same page, rendered once.
+  EXPECT_EQ(Get(port_, "/").body, r.body);
+}
+
+TEST_F(ServerTest, AgentPageIsTheFailureReportForAPerson) {
+  for (const char* hours : {"", "?hours=6", "?hours=48"}) {
+    HttpReply page = Get(port_, std::string("/agents/dax") + hours);
+    ASSERT_EQ(page.status, 200) << hours;
+    EXPECT_NE(page.headers.find("Content-Type: text/html"), std::string::npos);
+    const nlohmann::json report = GetJson(std::string("/api/failure-report/dax") + hours);
+    EXPECT_EQ(Attributes(page.body, "data-total-reviews").at(0), std::to_string(report["total_reviews"].get<int>()));
+    EXPECT_EQ(Attributes(page.body, "data-total-rejections").at(0),
+              std::to_string(report["total_rejections"].get<int>()));
+    std::vector<std::string> reasons = Attributes(page.body, "data-reason");
+    ASSERT_EQ(reasons.size(), report["top_reasons"].size()) << hours;
+    for (size_t i = 0; i < reasons.size(); ++i) EXPECT_EQ(reasons[i], report["top_reasons"][i]["reason"]);
+    size_t rows = 0;
+    for (size_t at = 0; (at = page.body.find("<tr class=\"rejection\">", at)) != std::string::npos; ++at) ++rows;
+    EXPECT_EQ(rows, report["recent_rejections"].size()) << hours;
+  }
+  HttpReply page = Get(port_, "/agents/dax");
+  EXPECT_NE(page.body.find("data-item=\"claim-42\" data-attempts=\"5\""), std::string::npos);
+  EXPECT_NE(page.body.find("data-alert-id=\"stuck_loop:dax\""), std::string::npos);
+  // Bad input gets the same answers as the JSON report.
+  EXPECT_EQ(Get(port_, "/agents/dax?hours=0").status, 400);
+  EXPECT_EQ(Get(port_, "/agents/dax?days=1").status, 400);
+  EXPECT_EQ(Get(port_, "/agents/").status, 400);
+  EXPECT_EQ(Get(port_, "/agents/%FF").status, 400);
+  // An agent never seen has an empty report, not an error.
+  page = Get(port_, "/agents/nobody");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("data-total-reviews=\"0\""), std::string::npos);
+}
+
+TEST_F(ServerTest, TheLegacyReportStaysJsonWhateverTheClientAccepts) {
+  HttpReply r = SendRaw(port_,
+                        "GET /api/failure-report/dax HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\n"
+                        "Connection: close\r\n\r\n");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.headers.find("Content-Type: application/json"), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(r.body)["agent"], "dax");
+}
+
+// Behind a proxy at https://ops.example/argus/: the endpoints answer under
+// /argus, nothing outside it, and every link on the pages points into it.
+TEST_F(ServerTest, ARoutePrefixServesEverythingUnderItAndLinksThere) {
+  HttpServer prefixed(*exporter_, *log_);
+  prefixed.SetPaths({"/argus", "/argus/"});
+  ASSERT_TRUE(prefixed.Start("127.0.0.1:0").ok());
+  const int port = prefixed.port();
+  EXPECT_EQ(Get(port, "/argus/-/healthy").status, 200);
+  EXPECT_EQ(Get(port, "/argus/metrics").status, 200);
+  EXPECT_EQ(Get(port, "/argus/api/alerts?agent=dax").status, 200);
+  EXPECT_EQ(Get(port, "/argus/api/failure-report/dax").status, 200);
+  for (const char* outside : {"/metrics", "/", "/argusx/metrics", "/api/alerts"}) {
+    HttpReply r = Get(port, outside);
+    EXPECT_EQ(r.status, 404) << outside;
+    EXPECT_NE(r.body.find("Argus serves under /argus/"), std::string::npos) << r.body;
+  }
+  for (const char* page : {"/argus", "/argus/", "/argus/agents/dax"}) {
+    HttpReply r = Get(port, page);
+    ASSERT_EQ(r.status, 200) << page;
+    int links = 0;
+    for (const std::string& href : Attributes(r.body, "href")) {
+      if (href.rfind("http", 0) == 0 || href.rfind("file:", 0) == 0 || href.rfind("data:", 0) == 0) continue;
+      ++links;
+      EXPECT_EQ(href.rfind("/argus/", 0), 0u) << page << " links to " << href;
+      std::string target = href;
+      for (size_t at; (at = target.find("&amp;")) != std::string::npos;) target.replace(at, 5, "&");
+      EXPECT_EQ(Get(port, target).status, 200) << page << " links to " << href;
+    }
+    EXPECT_GE(links, 4) << page;
+  }
+  prefixed.Stop();
 }
 
 TEST_F(ServerTest, ConcurrentRequestsAreAllServed) {

@@ -9,6 +9,7 @@ work=$(mktemp -d)
 chmod 755 "$work"
 argus_pid= nginx_pid=
 cleanup() {
+  set +e  # a signal during a wait must not end the cleanup early
   [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
   [ -n "$argus_pid" ] && kill "$argus_pid" 2>/dev/null && wait "$argus_pid" 2>/dev/null
   rm -rf "$work"

@@ -16,6 +16,16 @@ enum class Severity { kInfo, kWarning, kCritical };
 std::string_view SeverityName(Severity s);
 std::optional<Severity> ParseSeverity(std::string_view name);
 
+// What an alert measured, for a person's chart: the window's value against
+// its baseline and the threshold that made it fire, all in one unit.
+struct Evidence {
+  enum class Unit { kCount, kRatio, kUsd, kHours };
+  std::string what;  // "approval ratio"
+  Unit unit = Unit::kCount;
+  double window = 0;
+  std::optional<double> baseline, threshold;
+};
+
 // One finding of one check for one scope (an agent, a domain, or the whole
 // pipeline). `id` is "<check>:<scope>" and stays the same from cycle to cycle
 // while the condition holds.
@@ -35,6 +45,10 @@ struct Alert {
   double threshold = 0;
   Millis detected_at = 0;
   nlohmann::json details = nlohmann::json::object();
+  // Not in the JSON: the Prometheus alert that reproduces this one (its
+  // section in the runbooks), and what it measured.
+  std::string rule;
+  std::optional<Evidence> evidence;
 
   std::string id() const { return check + ":" + scope; }
 };

@@ -70,6 +70,18 @@ struct CommonFlags {
   }
 };
 
+// --web.external-url over the config's external_url.
+Status ApplyExternalUrl(const std::string& flag, Config* config) {
+  if (flag.empty()) return Status::Ok();
+  config->external_url = NormalizeExternalUrl(flag);
+  if (config->external_url.empty()) {
+    return Status::Error("--web.external-url: '" + flag +
+                         "' is not an http:// or https:// URL with a host and an optional path "
+                         "(no query or fragment)");
+  }
+  return Status::Ok();
+}
+
 int Fail(std::ostream& err, const std::string& message) {
   err << kProgram << ": " << message << "\n";
   return kExitUnknown;
@@ -190,6 +202,7 @@ struct ServeFlags {
   std::string interval;
   std::string log_level = "info";
   std::string web_config_file;
+  std::string external_url, route_prefix;
   bool enable_lifecycle = false;
 
   // The serving configuration: the config file with the flags over it, as
@@ -199,6 +212,7 @@ struct ServeFlags {
     if (config->database.empty()) return Status::Error("no database: pass --db or set database:");
     if (Status s = CheckQueriesOnlyRead(config->database, config->sources); !s.ok()) return s;
     if (!listen_address.empty()) config->listen_address = listen_address;
+    if (Status s = ApplyExternalUrl(external_url, config); !s.ok()) return s;
     if (!interval.empty()) {
       auto parsed = ParseDuration(interval);
       if (!parsed || *parsed < kMinInterval) {
@@ -207,6 +221,21 @@ struct ServeFlags {
       }
       config->interval = *parsed;
     }
+    return Status::Ok();
+  }
+
+  // Where the endpoints answer (--web.route-prefix, by default the path of
+  // the external URL) and where links point.
+  Status Paths(const Config& config, WebPaths* paths) const {
+    paths->base = ExternalPath(config.external_url);
+    std::string prefix = route_prefix.empty() ? paths->base : route_prefix;
+    if (prefix.empty() || prefix[0] != '/' || prefix.find_first_of("?#% \"\\") != std::string::npos ||
+        prefix.find("//") != std::string::npos) {
+      return Status::Error("--web.route-prefix: '" + route_prefix +
+                           "' is not a path starting with '/' (e.g. /argus)");
+    }
+    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    paths->route_prefix = prefix;
     return Status::Ok();
   }
 
@@ -239,6 +268,8 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
   auto level = ParseLogLevel(serve.log_level);
   if (!level) return Fail(err, "--log.level: must be debug, info, warn or error");
   Logger log(err, *level);
+  WebPaths paths;
+  if (Status s = serve.Paths(config, &paths); !s.ok()) return Fail(err, s.message());
 
   auto source = OpenSource(config, log);
   // Signals are taken by this thread alone (sigwait below), never by the
@@ -256,6 +287,7 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
   Exporter exporter(std::move(config), std::move(source), fixed_now, log);
   HttpServer server(exporter, log);
   server.SetAuth(auth);
+  server.SetPaths(paths);
 
   // SIGHUP and POST /-/reload: the config file and the web config file are
   // read again; either one bad refuses the whole reload, and the running
@@ -378,6 +410,12 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
                     "see docs/deployment.md");
   serve->add_flag("--web.enable-lifecycle", serve_options.enable_lifecycle,
                   "enable POST /-/reload (SIGHUP always reloads)");
+  serve->add_option("--web.external-url", serve_options.external_url,
+                    "the URL people reach Argus at, e.g. https://ops.example/argus/ behind a proxy "
+                    "(links on the pages start with its path; default: external_url of the config)");
+  serve->add_option("--web.route-prefix", serve_options.route_prefix,
+                    "the path prefix the endpoints answer under (default: the path of "
+                    "--web.external-url)");
 
   CommonFlags backtest_flags;
   BacktestFlags backtest_options;
@@ -392,10 +430,12 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   backtest->add_option("--format", backtest_options.format, "text (a timeline) or json")
       ->check(CLI::IsMember({"json", "text"}));
 
-  std::string rules_config, unused_now;
+  std::string rules_config, rules_external_url, unused_now;
   CLI::App* rules = app.add_subcommand(
       "rules", "print the Prometheus alerting rules for the configuration");
   rules->add_option("--config", rules_config, "YAML config file");
+  rules->add_option("--web.external-url", rules_external_url,
+                    "Argus's URL for the status_url annotations (default: external_url of the config)");
   auto valid_now = [](const std::string& text) {
     return ParseTimestamp(text) ? std::string() : "not a timestamp (ISO-8601 or Unix seconds)";
   };
@@ -455,6 +495,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     if (!rules_config.empty()) {
       if (Status s = LoadConfig(rules_config, &config); !s.ok()) return Fail(err, s.message());
     }
+    if (Status s = ApplyExternalUrl(rules_external_url, &config); !s.ok()) return Fail(err, s.message());
     out << RulesYaml(config);
     return kExitOk;
   }

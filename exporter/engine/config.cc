@@ -24,6 +24,7 @@ Config Config::Clone() const {
   copy.prometheus_job = prometheus_job;
   copy.runbook_base_url = runbook_base_url;
   copy.dashboard_url = dashboard_url;
+  copy.external_url = external_url;
   copy.checks.clear();
   for (const auto& c : checks) copy.checks.push_back(c->Clone());
   return copy;
@@ -267,6 +268,13 @@ Status ParseConfig(const std::string& yaml_text, Config* config) {
                            "from this host, not '" + url + "'");
         }
         (key == "dashboard_url" ? config->dashboard_url : config->runbook_base_url) = std::move(url);
+      } else if (key == "external_url") {
+        const std::string url = Scalar(value, key);
+        config->external_url = NormalizeExternalUrl(url);
+        if (config->external_url.empty()) {
+          Fail(value, key, "must be an http:// or https:// URL with a host and an optional path, "
+                           "no query or fragment, not '" + url + "'");
+        }
       } else if (key == "sources") {
         ApplySources(config->sources, &config->sources_incremental, value);
       } else if (key == "checks") {
@@ -336,6 +344,10 @@ std::string DefaultConfigYaml() {
       << YAML::Comment("the Grafana dashboard every alert links to (absolute URL)");
   out << YAML::Key << "runbook_base_url" << YAML::Value << c.runbook_base_url
       << YAML::Comment("where docs/runbooks.md is published (absolute URL); rules link to its sections");
+  out << YAML::Key << "external_url" << YAML::Value << c.external_url
+      << YAML::Comment("where people reach Argus (behind a proxy: its public URL, e.g. "
+                       "https://ops.example/argus/); rules and pages link there; "
+                       "--web.external-url overrides");
   out << YAML::Key << "sources" << YAML::Comment("one SELECT per table, returning its columns")
       << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "submissions" << YAML::Value << c.sources.submissions;
@@ -371,6 +383,33 @@ Status LoadYamlFile(const std::string& path, const std::string& kind,
 Status LoadConfig(const std::string& path, Config* config) {
   return LoadYamlFile(path, "config",
                       [&](const std::string& text) { return ParseConfig(text, config); });
+}
+
+std::string NormalizeExternalUrl(const std::string& url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos || url.size() > 2048) return "";
+  const std::string name = url.substr(0, scheme);
+  if (name != "http" && name != "https") return "";
+  const size_t host_end = url.find('/', scheme + 3);
+  const std::string host =
+      url.substr(scheme + 3, host_end == std::string::npos ? std::string::npos : host_end - scheme - 3);
+  if (host.empty()) return "";
+  for (unsigned char c : url) {
+    if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '?' ||
+        c == '#' || c == '\'' || c == '{' || c == '}') {
+      return "";
+    }
+  }
+  std::string normalized = url;
+  if (normalized.back() != '/') normalized += '/';
+  if (normalized.find("//", scheme + 3) != std::string::npos) return "";
+  return normalized;
+}
+
+std::string ExternalPath(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  return path == std::string::npos ? "/" : url.substr(path);
 }
 
 }  // namespace argus

@@ -52,6 +52,10 @@ struct Config {
   // The Grafana dashboard each alert links to (annotation dashboard_url):
   // Grafana's default address and the shipped dashboard's uid.
   std::string dashboard_url = "http://localhost:3000/d/argus-overview";
+  // Where people reach Argus (its status page), as Prometheus's
+  // --web.external-url: each rule's status_url annotation and every link on
+  // Argus's pages start with it. Always ends in '/'.
+  std::string external_url = "http://localhost:27487/";
   std::vector<std::unique_ptr<Check>> checks;
 
   const Check* FindCheck(std::string_view id) const;
@@ -72,6 +76,12 @@ std::string DefaultConfigYaml();
 // appears twice and on which lines. yaml-cpp keeps both entries of a
 // repeated key, and the last would silently win.
 std::string DuplicateKey(const YAML::Node& root);
+
+// Checks an external URL (http:// or https://, a host, an optional path,
+// no query or fragment) and returns it ending in '/'; "" when it is not one.
+std::string NormalizeExternalUrl(const std::string& url);
+// The path of a normalized external URL ("/" or "/argus/").
+std::string ExternalPath(const std::string& url);
 
 // Reads and parses a config file; the message names the file.
 Status LoadConfig(const std::string& path, Config* config);

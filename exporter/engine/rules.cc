@@ -87,6 +87,10 @@ void EmitRule(YAML::Emitter& out, const Config& config, const std::string& alert
   out << YAML::Key << "runbook_url" << YAML::Value
       << config.runbook_base_url + "#" + RunbookAnchor(alert);
   out << YAML::Key << "dashboard_url" << YAML::Value << config.dashboard_url;
+  // Argus's page for the alert: the agent's failure report, or the status
+  // page.
+  out << YAML::Key << "status_url" << YAML::Value
+      << config.external_url + "{{ if $labels.agent }}agents/{{ $labels.agent | urlquery }}{{ end }}";
   out << YAML::EndMap;
   out << YAML::EndMap;
 }

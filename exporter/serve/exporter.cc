@@ -38,6 +38,15 @@ std::shared_ptr<const std::string> Published::MetricsGzip() const {
   return metrics_gzip_;
 }
 
+std::shared_ptr<const std::string> Published::StatusPage(const std::string& base,
+                                                         const std::function<std::string()>& render) const {
+  std::call_once(page_once_, [&] {
+    page_base_ = base;
+    page_ = std::make_shared<const std::string>(render());
+  });
+  return base == page_base_ ? page_ : std::make_shared<const std::string>(render());
+}
+
 Exporter::Exporter(Config config, std::unique_ptr<PipelineSource> source,
                    std::optional<Millis> fixed_now, Logger& log)
     : fixed_now_(fixed_now),
@@ -48,6 +57,7 @@ Exporter::Exporter(Config config, std::unique_ptr<PipelineSource> source,
       totals_(static_cast<size_t>(config_->top_reasons)),
       last_reload_success_seconds_(static_cast<double>(WallClockMillis()) / kSecond) {
   feed_->Join(&totals_);
+  feed_->Join(&history_);
   engine_ = std::make_unique<IncrementalEngine>(*config_, *source_, &log_, feed_.get());
 }
 
@@ -130,6 +140,8 @@ void Exporter::ApplyReload() {
     feed_ = std::make_unique<RowFeed>(source ? *source : *source_, IncrementalSource(*config));
     totals_ = PipelineTotals(static_cast<size_t>(config->top_reasons));
     feed_->Join(&totals_);
+    history_ = HourlyHistory();
+    feed_->Join(&history_);
     replacements_seen_ = 0;
     if (source) {  // another database: what was kept says nothing of it
       last_good_.clear();
@@ -178,6 +190,15 @@ std::shared_ptr<const Published> Exporter::DoCycle() {
     replacements_seen_ = feed_->replacements();
   }
   KeepLastGood(config, result);
+  history_.Forget(now);
+  published->history = ViewOf(history_, now);
+  std::map<std::string, Millis> raised_since;
+  for (const Alert& a : result.alerts) {
+    auto before = raised_since_.find(a.id());
+    raised_since[a.id()] = before == raised_since_.end() ? now : std::min(before->second, now);
+  }
+  raised_since_ = raised_since;
+  published->raised_since = std::move(raised_since);
   published->check_body = CheckBody(result, config, *source_);
   published->checked_at = FormatTimestamp(now);
 
@@ -203,6 +224,7 @@ std::shared_ptr<const Published> Exporter::DoCycle() {
   for (const auto& [key, n] : totals_.submissions) {
     if (agents_.empty() || agents_.back() != key.first) agents_.push_back(key.first);
   }
+  published->known_agents = agents_;
 
   if (!result.database_ok() && ReadsInterrupted()) {
     log_.Info("cycle interrupted: shutting down");

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "exporter/engine/incremental_engine.h"
 #include "exporter/base/log.h"
 #include "exporter/serve/metrics.h"
+#include "exporter/engine/hourly_history.h"
 #include "exporter/engine/pipeline_totals.h"
 
 namespace argus {
@@ -31,12 +33,25 @@ struct Published {
   std::string metrics_text;   // the /metrics body
   std::string checked_at;     // when the cycle evaluated (ISO-8601)
 
+  // What the status page draws: the last days hour by hour, since when
+  // each alert has been raised (its id's first evaluation in the run of
+  // cycles raising it), and the agents seen.
+  HistoryView history;
+  std::map<std::string, Millis> raised_since;
+  std::vector<std::string> known_agents;
+
   // metrics_text gzip-compressed, made once, by the first scrape that asks.
   std::shared_ptr<const std::string> MetricsGzip() const;
+  // The status page for links starting `base`, rendered by `render` once,
+  // for the first view that asks (every view of one cycle gets the same
+  // page); another base (a second server in tests) is rendered each time.
+  std::shared_ptr<const std::string> StatusPage(const std::string& base,
+                                                const std::function<std::string()>& render) const;
 
  private:
-  mutable std::once_flag gzip_once_;
-  mutable std::shared_ptr<const std::string> metrics_gzip_;
+  mutable std::once_flag gzip_once_, page_once_;
+  mutable std::shared_ptr<const std::string> metrics_gzip_, page_;
+  mutable std::string page_base_;
 };
 
 // The long-running heart of `argus_exporter serve`: runs a cycle (pipeline
@@ -98,6 +113,8 @@ class Exporter {
   // are its sinks. Declared before both, so that it outlives them.
   std::unique_ptr<RowFeed> feed_;
   PipelineTotals totals_;
+  HourlyHistory history_;
+  std::map<std::string, Millis> raised_since_;
   std::unique_ptr<IncrementalEngine> engine_;
   ExporterStats stats_;
   int64_t replacements_seen_ = 0;

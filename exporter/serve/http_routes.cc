@@ -15,6 +15,7 @@ namespace argus {
 namespace {
 
 constexpr std::string_view kReportPrefix = "/api/failure-report/";
+constexpr std::string_view kAgentPrefix = "/agents/";
 
 
 std::string Dump(const nlohmann::json& j) {
@@ -152,26 +153,35 @@ HttpResponse Alerts(Exporter& exporter, std::string_view query) {
   return Json(200, body);
 }
 
-HttpResponse Report(Exporter& exporter, std::string_view raw_agent, std::string_view query) {
-  std::string agent;
-  if (!UrlDecode(raw_agent, false, &agent)) {
+// The agent and period of a failure report (the JSON one or the page):
+// the agent from the rest of the path, `hours` from the query.
+std::optional<HttpResponse> ReportRequest(std::string_view raw_agent, std::string_view query,
+                                          const char* route, std::string* agent, int* hours) {
+  if (!UrlDecode(raw_agent, false, agent)) {
     return ErrorResponse(400, "malformed percent-encoding in the agent name");
   }
-  if (agent.empty()) return ErrorResponse(400, "agent name missing: /api/failure-report/{agent}");
-  if (auto bad = CheckName("agent name", agent)) return *bad;
+  if (agent->empty()) return ErrorResponse(400, std::string("agent name missing: ") + route);
+  if (auto bad = CheckName("agent name", *agent)) return *bad;
   std::map<std::string, std::string> params;
   std::string error;
   if (!ParseQuery(query, {"hours"}, &params, &error)) return ErrorResponse(400, error);
-  int hours = kDefaultReportHours;
+  *hours = kDefaultReportHours;
   if (params.count("hours")) {
     const std::string& text = params["hours"];
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), hours);
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *hours);
     if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
-        hours < kMinReportHours || hours > kMaxReportHours) {
+        *hours < kMinReportHours || *hours > kMaxReportHours) {
       return ErrorResponse(400, "hours must be a whole number from 1 to 720, not '" +
                                     ValidUtf8(text.substr(0, 32)) + "'");
     }
   }
+  return std::nullopt;
+}
+
+HttpResponse Report(Exporter& exporter, std::string_view raw_agent, std::string_view query) {
+  std::string agent;
+  int hours;
+  if (auto bad = ReportRequest(raw_agent, query, "/api/failure-report/{agent}", &agent, &hours)) return *bad;
   FailureReportResult r = exporter.Report(agent, hours);
   if (!r.status.ok()) return ErrorResponse(503, r.status.message());
   return Json(200, r.report);
@@ -217,7 +227,7 @@ bool UrlDecode(std::string_view in, bool form, std::string* out) {
 }
 
 HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view path,
-                   std::string_view query, const ReloadFn& reload) {
+                   std::string_view query, const ReloadFn& reload, const WebPaths& paths) {
   if (path == "/-/reload") {
     if (method != "POST" && method != "PUT") {
       HttpResponse r = ErrorResponse(405, "/-/reload takes POST or PUT");
@@ -266,13 +276,22 @@ HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view
   if (path == "/api/failure-report" || path == "/api/failure-report/") {
     return ErrorResponse(400, "agent name missing: /api/failure-report/{agent}");
   }
+  if (path.substr(0, kAgentPrefix.size()) == kAgentPrefix) {
+    std::string agent;
+    int hours;
+    if (auto bad = ReportRequest(path.substr(kAgentPrefix.size()), query, "/agents/{agent}", &agent, &hours)) {
+      return *bad;
+    }
+    return AgentPage(exporter, agent, hours, paths);
+  }
+  if (path == "/agents") return ErrorResponse(400, "agent name missing: /agents/{agent}");
   if (path == "/-/healthy") return Text(200, "Argus is Healthy.\n");
   if (path == "/-/ready") {
     if (exporter.Latest()) return Text(200, "Argus is Ready.\n");
     return Text(503, "Argus is not ready: no check cycle has completed yet.\n");
   }
   if (path == "/") {
-    HttpResponse r = Text(200, RenderStatusPage(exporter));
+    HttpResponse r = Text(200, RenderStatusPage(exporter, paths));
     r.content_type = "text/html; charset=utf-8";
     return r;
   }

@@ -37,11 +37,22 @@ struct HttpResponse {
 // API is not enabled (--web.enable-lifecycle).
 using ReloadFn = std::function<Status()>;
 
+// Where Argus is served and how it is reached (--web.route-prefix,
+// --web.external-url, as Prometheus has them): the endpoints answer under
+// `route_prefix` (the server strips it before Route), and every link on a
+// page starts with `base`, the path of the external URL, so that pages
+// work behind a reverse proxy that serves Argus under a sub-path.
+struct WebPaths {
+  std::string route_prefix;  // "" or "/argus" (no trailing slash)
+  std::string base = "/";    // always ends in '/'
+};
+
 // What every endpoint answers, independent of the HTTP transport: `method`,
 // the raw (still percent-encoded) `path` and `query` in, a response out.
 // Never throws; bad input gets a 4xx with a JSON {"error": ...} body.
 HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view path,
-                   std::string_view query, const ReloadFn& reload = {});
+                   std::string_view query, const ReloadFn& reload = {},
+                   const WebPaths& paths = {});
 
 // A JSON error response.
 HttpResponse ErrorResponse(int status, const std::string& message);
@@ -50,9 +61,14 @@ HttpResponse ErrorResponse(int status, const std::string& message);
 constexpr size_t kMaxNameBytes = 256;    // agent and domain names
 constexpr size_t kMaxQueryParams = 16;
 
-// The HTML status page: alerts by severity, links to reports and /metrics.
-// Every string is escaped.
-std::string RenderStatusPage(const Exporter& exporter);
+// The HTML pages (docs/api.md): the status page at /, and the failure
+// report of one agent for a person at /agents/{agent}. Inline SVG charts,
+// no script, nothing fetched from elsewhere; every string is escaped.
+// The status page is drawn from what the cycle published (a view never
+// reads the database).
+std::string RenderStatusPage(const Exporter& exporter, const WebPaths& paths = {});
+HttpResponse AgentPage(Exporter& exporter, const std::string& agent, int hours,
+                       const WebPaths& paths);
 
 // Escapes &, <, >, " and ' for HTML text and attribute values.
 std::string HtmlEscape(std::string_view text);

@@ -107,6 +107,7 @@ class HttpServer::Dispatcher : public CivetHandler {
     auth_ = std::move(auth);
   }
   ReloadFn reload;  // set before the server starts
+  WebPaths paths;   // likewise
 
   // Whether the request may go on: without users configured, or with their
   // credentials, or for /-/healthy (a liveness probe carries none).
@@ -124,7 +125,19 @@ class HttpServer::Dispatcher : public CivetHandler {
   bool Handle(mg_connection* conn) {
     const mg_request_info* info = mg_get_request_info(conn);
     const char* method = info->request_method ? info->request_method : "";
-    const char* uri = info->request_uri ? info->request_uri : "";
+    std::string stripped = info->request_uri ? info->request_uri : "";
+    // Under a route prefix, the path within it ("/argus" is its "/").
+    bool outside = false;
+    if (const std::string& prefix = paths.route_prefix; !prefix.empty()) {
+      if (stripped == prefix) {
+        stripped = "/";
+      } else if (stripped.compare(0, prefix.size() + 1, prefix + "/") == 0) {
+        stripped.erase(0, prefix.size());
+      } else {
+        outside = true;
+      }
+    }
+    const char* uri = stripped.c_str();
     const char* query = info->query_string ? info->query_string : "";
     size_t header_bytes = 0;
     for (int i = 0; i < info->num_headers; ++i) {
@@ -138,12 +151,15 @@ class HttpServer::Dispatcher : public CivetHandler {
       } else if (header_bytes > kMaxHeaderBytes) {
         r = ErrorResponse(431, "request headers longer than " + std::to_string(kMaxHeaderBytes) +
                                    " bytes");
+      } else if (outside) {
+        r = ErrorResponse(404, "no such path: Argus serves under " + paths.route_prefix + "/");
       } else if (!Authorized(conn, uri)) {
         r = ErrorResponse(401, "authentication required");
         r.headers.push_back({"WWW-Authenticate", "Basic realm=\"Argus\", charset=\"UTF-8\""});
       } else {
         // HEAD is GET without the body (Send leaves it out).
-        r = Route(exporter_, std::strcmp(method, "HEAD") == 0 ? "GET" : method, uri, query, reload);
+        r = Route(exporter_, std::strcmp(method, "HEAD") == 0 ? "GET" : method, uri, query, reload,
+                  paths);
       }
     } catch (const std::exception& e) {
       // Route does not throw by design; this is the last line of defence.
@@ -328,6 +344,8 @@ void HttpServer::SetAuth(std::shared_ptr<const BasicAuth> auth) {
 }
 
 void HttpServer::EnableLifecycle(ReloadFn reload) { dispatcher_->reload = std::move(reload); }
+
+void HttpServer::SetPaths(WebPaths paths) { dispatcher_->paths = std::move(paths); }
 
 int HttpServer::port() const {
   if (!server_) return 0;

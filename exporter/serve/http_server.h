@@ -37,6 +37,9 @@ class HttpServer {
   void SetAuth(std::shared_ptr<const BasicAuth> auth);
   // Enables POST /-/reload, which calls `reload`. Call before Start.
   void EnableLifecycle(ReloadFn reload);
+  // Serves under `paths.route_prefix`, with links starting `paths.base`.
+  // Call before Start.
+  void SetPaths(WebPaths paths);
 
  private:
   class Dispatcher;

@@ -157,6 +157,26 @@ void AddDetectionGauges(Registry& r, const Config& config, const CycleResult& cy
     alerts.Add({{"check", a.check}, {"severity", std::string(SeverityName(a.severity))}})
         .Increment();
   }
+  // The numbers the rules were generated from, for dashboards to draw
+  // thresholds with: every numeric setting of every enabled check.
+  auto& settings = Gauge(r, "check_setting",
+                         "Each numeric setting of each enabled check in the configuration in "
+                         "force: durations in seconds, ratios as fractions.");
+  for (const auto& check : config.checks) {
+    if (!check->enabled) continue;
+    // Params() only hands out pointers to members; nothing is written here.
+    for (const Param& p : const_cast<Check&>(*check).Params()) {
+      double value;
+      if (auto* d = std::get_if<double*>(&p.target)) {
+        value = **d;
+      } else if (auto* m = std::get_if<Millis*>(&p.target)) {
+        value = static_cast<double>(**m) / kSecond;
+      } else {
+        continue;  // lists of names
+      }
+      settings.Add({{"check", std::string(check->id())}, {"setting", p.key}}).Set(value);
+    }
+  }
 }
 
 }  // namespace

@@ -162,6 +162,9 @@ class CostSpikeCheck : public CheckBase<CostSpikeCheck> {
                      {"baseline_mean_usd", Round4(mean)},
                      {"baseline_period_seconds", weekly ? kWeek / kSecond : 0}};
     if (mean > 0) alert.details["ratio"] = Round4(current / mean);
+    alert.rule = "ArgusCostSpike";
+    alert.evidence = {"spend in the last " + FormatDuration(window_), Evidence::Unit::kUsd, current, mean,
+                      alert.threshold};
     out->alerts.push_back(std::move(alert));
   }
 

@@ -178,6 +178,12 @@ class DomainRejectionPatternCheck : public CheckBase<DomainRejectionPatternCheck
                      {"baseline_reviews", c.baseline_reviews},
                      {"baseline_rejections", c.baseline_rejections},
                      {"p_value", chance}};
+    alert.rule = "ArgusDomainRejectionPattern";
+    alert.evidence = {"rejected share in the last " + FormatDuration(window_), Evidence::Unit::kRatio, ratio,
+                      c.baseline_reviews > 0 ? std::optional<double>(double(c.baseline_rejections) /
+                                                                     double(c.baseline_reviews))
+                                             : std::nullopt,
+                      warning_ratio_};
     out->alerts.push_back(std::move(alert));
   }
 

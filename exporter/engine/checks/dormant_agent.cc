@@ -176,6 +176,9 @@ class DormantAgentCheck : public CheckBase<DormantAgentCheck> {
                        {"idle_usual_seconds", usual_idle / kSecond},
                        {"usual_hours_per_week", usual.PerWeek()},
                        {"expected", IsExpected(agent)}};
+      alert.rule = "ArgusAgentDormant";
+      alert.evidence = {"idle hours in its usual working hours", Evidence::Unit::kHours, *alert.value,
+                        std::nullopt, alert.threshold};
       out->alerts.push_back(std::move(alert));
     }
     for (const std::string& agent : expected_) {
@@ -192,6 +195,7 @@ class DormantAgentCheck : public CheckBase<DormantAgentCheck> {
                       FormatDuration(lookback_);
       alert.threshold = double(lookback_) / kHour;
       alert.details = {{"last_activity", nullptr}, {"expected", true}};
+      alert.rule = "ArgusExpectedAgentMissing";
       out->alerts.push_back(std::move(alert));
     }
   }

@@ -114,6 +114,9 @@ class QualityRegressionCheck : public CheckBase<QualityRegressionCheck> {
                      {"baseline_reviews", base.reviews},
                      {"baseline_approval_ratio", Round4(base_ratio)},
                      {"p_value", chance}};
+    alert.rule = "ArgusQualityRegression";
+    alert.evidence = {"approval ratio in the last " + FormatDuration(window_), Evidence::Unit::kRatio,
+                      now_ratio, base_ratio, base_ratio - warning_drop_};
     out->alerts.push_back(std::move(alert));
   }
 

@@ -175,6 +175,9 @@ class RejectionSpikeCheck : public CheckBase<RejectionSpikeCheck> {
                      {"baseline_period_seconds", period / kSecond},
                      {"p_value", chance}};
     if (rate > 0) alert.details["ratio"] = Round4(current / rate);
+    alert.rule = "ArgusRejectionSpike";
+    alert.evidence = {"rejections in the last " + FormatDuration(window_), Evidence::Unit::kCount, current,
+                      rate, alert.threshold};
     out->alerts.push_back(std::move(alert));
   }
 

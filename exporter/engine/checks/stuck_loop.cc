@@ -243,6 +243,10 @@ class StuckLoopCheck : public CheckBase<StuckLoopCheck> {
       alert.value = streak.length;
       alert.threshold = streak_warning_;
     }
+    alert.rule = "ArgusStuckLoop";
+    alert.evidence = {lead_with_item ? "rejections of one item, never approved"
+                                     : "rejections in a row for one reason",
+                      Evidence::Unit::kCount, *alert.value, std::nullopt, alert.threshold};
     out->alerts.push_back(std::move(alert));
   }
 

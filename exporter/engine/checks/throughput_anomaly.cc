@@ -58,6 +58,10 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
          "Standard deviation the throughput window is judged against: of the baseline's "
          "buckets, or of the seasonal slots (at least the square root of their mean).",
          {"domain"}},
+        {"throughput_drop_threshold_reviews",
+         "Reviews in the window at or below which it is a drop: drop_ratio of the baseline mean, "
+         "and a z-score at most drop_z; absent for a scope too small to judge.",
+         {"domain"}},
         {"throughput_baseline_period_seconds",
          "Which baseline the throughput window is judged against: 0 the flat buckets, 86400 "
          "the same hours of the previous days, 604800 the same hours of the previous weeks.",
@@ -239,6 +243,7 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
     out->samples.push_back(
         {"throughput_baseline_period_seconds", labels, double(period) / kSecond});
     if (!AtLeast(mean, min_mean_)) return;
+    out->samples.push_back({"throughput_drop_threshold_reviews", labels, DropThreshold(mean, stddev)});
 
     const bool flat = stddev < kTolerance;
     const double z = flat ? 0 : (count - mean) / stddev;
@@ -273,7 +278,17 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
                      {"baseline_buckets", counts.size() - 1},
                      {"baseline_period_seconds", period / kSecond},
                      {"z_score", flat ? nlohmann::json(nullptr) : nlohmann::json(Round4(z))}};
+    alert.rule = drop ? "ArgusThroughputDrop" : "ArgusThroughputSurge";
+    alert.evidence = {"reviews in the last " + FormatDuration(window_), Evidence::Unit::kCount, count, mean,
+                      drop ? DropThreshold(mean, stddev) : std::max(surge_min_, surge_ratio_ * mean)};
     out->alerts.push_back(std::move(alert));
+  }
+
+  // The count at or below which the window is a drop: drop_ratio of the
+  // mean, and a z-score at most drop_z (unless the baseline is flat).
+  double DropThreshold(double mean, double stddev) const {
+    const double by_ratio = drop_ratio_ * mean;
+    return stddev < kTolerance ? by_ratio : std::max(0.0, std::min(by_ratio, mean + drop_z_ * stddev));
   }
 
   Millis window_ = 6 * kHour;
