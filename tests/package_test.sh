@@ -57,7 +57,7 @@ DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-inst
 for f in /usr/bin/argus_exporter /etc/argus/argus.yml /usr/lib/systemd/system/argus-exporter.service \
          /usr/share/argus/rules/argus-alerts.yml /usr/share/argus/rules/alertmanager.yml \
          /usr/share/argus/grafana/dashboards/argus-overview.json \
-         /usr/share/argus/nginx/argus-tls.conf /usr/share/doc/argus-exporter/deployment.md \
+         /usr/share/argus/nginx/argus-tls.conf /usr/share/argus/nginx/argus-subpath.conf /usr/share/doc/argus-exporter/deployment.md \
          /usr/share/doc/argus-exporter/copyright /usr/share/doc/argus-exporter/changelog.gz \
          /usr/share/man/man1/argus_exporter.1.gz; do
   [ -f "$f" ] || fail "$f is not installed"

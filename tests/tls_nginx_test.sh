@@ -12,6 +12,7 @@ cleanup() {
   set +e  # a signal during a wait must not end the cleanup early
   [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
   [ -n "$argus_pid" ] && kill "$argus_pid" 2>/dev/null && wait "$argus_pid" 2>/dev/null
+  [ -n "$sub_pid" ] && kill "$sub_pid" 2>/dev/null && wait "$sub_pid" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -31,21 +32,40 @@ YAML
 "$exporter" serve --db "$work/demo.db" --now 2026-11-28T10:00:00Z --interval 1h \
   --web.listen-address 127.0.0.1:0 --web.config.file "$work/web.yml" 2>"$work/argus.log" &
 argus_pid=$!
-argus_port=
-for _ in $(seq 100); do
-  argus_port=$(sed -n 's/.*msg=listening .*port=\([0-9]*\).*/\1/p' "$work/argus.log")
-  [ -n "$argus_port" ] && break
-  sleep 0.05
-done
+# A second Argus, reached under the sub-path /argus/ of the same site
+# (deploy/nginx/argus-subpath.conf); its external URL is only known once
+# nginx has its port, so it starts after the port is chosen, below.
+sub_pid=
+port_of() {
+  local port=
+  for _ in $(seq 100); do
+    port=$(sed -n 's/.*msg=listening .*port=\([0-9]*\).*/\1/p' "$1")
+    [ -n "$port" ] && break
+    sleep 0.05
+  done
+  echo "$port"
+}
+argus_port=$(port_of "$work/argus.log")
 [ -n "$argus_port" ] || fail "argus did not start"
 
 # nginx with the shipped site file, its ports and paths pointed at the test.
 for attempt in 1 2 3 4 5; do
   tls_port=$((20000 + RANDOM % 20000))
+  if [ -n "$sub_pid" ]; then kill "$sub_pid" 2>/dev/null; wait "$sub_pid" 2>/dev/null || true; fi
+  "$exporter" serve --db "$work/demo.db" --now 2026-11-28T10:00:00Z --interval 1h \
+    --web.listen-address 127.0.0.1:0 --web.external-url "https://localhost:$tls_port/argus/" \
+    2>"$work/argus-sub.log" &
+  sub_pid=$!
+  sub_port=$(port_of "$work/argus-sub.log")
+  [ -n "$sub_port" ] || fail "the sub-path argus did not start"
+  sed -e "s|http://127.0.0.1:27487|http://127.0.0.1:$sub_port|" "$src/deploy/nginx/argus-subpath.conf" \
+    > "$work/argus-subpath.conf"
+  grep -q "127.0.0.1:$sub_port" "$work/argus-subpath.conf" || fail "sub-path file no longer has the expected lines"
   sed -e "s|listen 9443 ssl;|listen 127.0.0.1:$tls_port ssl;|" \
       -e "s|/etc/ssl/certs/argus.pem|$work/argus.pem|" \
       -e "s|/etc/ssl/private/argus.key|$work/argus.key|" \
       -e "s|http://127.0.0.1:27487|http://127.0.0.1:$argus_port|" \
+      -e "\$i include $work/argus-subpath.conf;" \
       "$src/deploy/nginx/argus-tls.conf" > "$work/argus-site.conf"
   grep -q "127.0.0.1:$argus_port" "$work/argus-site.conf" || fail "site file no longer has the expected lines"
   cat > "$work/nginx.conf" <<CONF
@@ -95,4 +115,29 @@ grep -q '"alerts"' "$work/alerts.json" || fail "alerts body"
 if curl -s -o /dev/null "$url/-/healthy"; then fail "curl accepted a self-signed certificate without --cacert"; fi
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$tls_port/metrics" || true)
 [ "$code" = 400 ] || fail "plain HTTP on the TLS port: HTTP $code, expected nginx's 400"
-echo "PASS: TLS via nginx on 127.0.0.1:$tls_port in front of Argus on 127.0.0.1:$argus_port"
+
+# Under the sub-path: the status page and every link on it (and on an
+# agent's page) resolve through nginx, all under /argus/; nothing links
+# outside it; the endpoints answer there.
+sub="$url/argus"
+get() { curl -s -o "$2" -w '%{http_code}' --cacert "$work/argus.pem" "$1"; }
+for page in / /agents/dax; do
+  code=$(get "$sub$page" "$work/page.html")
+  [ "$code" = 200 ] || fail "$sub$page through nginx: HTTP $code"
+  links=$(grep -o 'href="[^"]*"' "$work/page.html" | sed 's/^href="//; s/"$//; s/&amp;/\&/g' |
+          grep -v '^http' | grep -v '^file:' | grep -v '^data:' | sort -u)
+  [ "$(echo "$links" | wc -l)" -ge 4 ] || fail "$page has too few links: $links"
+  for link in $links; do
+    case "$link" in /argus/*) ;; *) fail "$page links outside /argus/: $link" ;; esac
+    code=$(get "https://localhost:$tls_port$link" /dev/null)
+    [ "$code" = 200 ] || fail "$page links to $link, which answers HTTP $code through nginx"
+  done
+done
+code=$(get "$sub/metrics" "$work/metrics-sub.txt")
+[ "$code" = 200 ] && grep -q '^argus_up 1$' "$work/metrics-sub.txt" || fail "sub-path scrape: HTTP $code"
+# The rules link to the same place.
+"$exporter" rules --web.external-url "https://localhost:$tls_port/argus/" > "$work/rules.yml"
+grep -q "status_url: https://localhost:$tls_port/argus/{{ if \$labels.agent }}agents/" "$work/rules.yml" ||
+  fail "rules: no status_url under the sub-path"
+
+echo "PASS: TLS via nginx on 127.0.0.1:$tls_port in front of Argus on 127.0.0.1:$argus_port, and of Argus under /argus/ on 127.0.0.1:$sub_port"
