@@ -19,10 +19,9 @@ std::string C(double v) {
 }
 
 std::string Open(int width, int height, const std::string& cls, const std::string& title) {
+  // Inline in HTML: no namespace needed, and drawn at its own size.
   return "<svg class=\"" + cls + "\" role=\"img\" width=\"" + std::to_string(width) +
-         "\" height=\"" + std::to_string(height) + "\" viewBox=\"0 0 " + std::to_string(width) +
-         " " + std::to_string(height) + "\" xmlns=\"http://www.w3.org/2000/svg\"><title>" +
-         HtmlEscape(title) + "</title>";
+         "\" height=\"" + std::to_string(height) + "\"><title>" + HtmlEscape(title) + "</title>";
 }
 
 double Finite(double v) { return std::isfinite(v) ? v : 0; }
@@ -71,12 +70,12 @@ std::string BarChart(const std::vector<double>& values, int width, int height, i
     svg += "<rect class=\"window\" x=\"" + C(x) + "\" y=\"" + C(top) + "\" width=\"" +
            C(width - x) + "\" height=\"" + C(plot) + "\"/>";
   }
-  // One path for all the bars: a page with many charts stays small.
-  svg += "<path class=\"bars\" d=\"";
+  // One path for all the bars, each a vertical stroke as wide as a bar: a
+  // page with many charts stays small.
+  svg += "<path class=\"bars\" stroke-width=\"" + C(step * 0.8) + "\" d=\"";
   for (size_t i = 0; i < values.size(); ++i) {
     if (Finite(values[i]) <= 0) continue;
-    svg += "M" + C(step * i + step * 0.1) + " " + C(bottom) + "V" + C(y(values[i])) + "h" +
-           C(step * 0.8) + "V" + C(bottom) + "z";
+    svg += "M" + C(step * (i + 0.5)) + " " + C(bottom) + "V" + C(y(values[i]));
   }
   svg += "\"/>";
   for (const Guide& g : guides) {
@@ -101,7 +100,9 @@ std::string Sparkline(const std::vector<double>& values, int width, int height,
   const double step = values.size() > 1 ? double(width - 2) / (values.size() - 1) : 0;
   std::string svg = Open(width, height, "spark", title) + "<polyline points=\"";
   for (size_t i = 0; i < values.size(); ++i) {
-    svg += (i ? " " : "") + C(1 + step * i) + "," + C(height - 1 - Finite(values[i]) / max * (height - 2));
+    // Whole pixels up and down: a sparkline shows a shape, not a value.
+    svg += (i ? " " : "") + C(1 + step * i) + "," +
+           std::to_string(std::lround(height - 1 - Finite(values[i]) / max * (height - 2)));
   }
   return svg + "\"/></svg>";
 }
@@ -117,18 +118,16 @@ std::string Bullet(double window, std::optional<double> baseline, std::optional<
   std::string svg = Open(width, height, cls, title);
   svg += "<rect class=\"track\" x=\"0\" y=\"4\" width=\"" + std::to_string(width) + "\" height=\"" +
          std::to_string(height - 8) + "\"/>";
+  // The svg's title says what each part is; the parts carry none.
   svg += "<rect class=\"value\" x=\"0\" y=\"7\" width=\"" + C(x(window)) + "\" height=\"" +
-         std::to_string(height - 14) + "\"><title>window: " + HtmlEscape(Human(window, unit)) +
-         "</title></rect>";
+         std::to_string(height - 14) + "\"/>";
   if (baseline) {
     svg += "<line class=\"baseline\" x1=\"" + C(x(*baseline)) + "\" x2=\"" + C(x(*baseline)) +
-           "\" y1=\"2\" y2=\"" + std::to_string(height - 2) + "\"><title>baseline: " +
-           HtmlEscape(Human(*baseline, unit)) + "</title></line>";
+           "\" y1=\"2\" y2=\"" + std::to_string(height - 2) + "\"/>";
   }
   if (threshold) {
     svg += "<line class=\"threshold\" x1=\"" + C(x(*threshold)) + "\" x2=\"" + C(x(*threshold)) +
-           "\" y1=\"0\" y2=\"" + std::to_string(height) + "\"><title>threshold: " +
-           HtmlEscape(Human(*threshold, unit)) + "</title></line>";
+           "\" y1=\"0\" y2=\"" + std::to_string(height) + "\"/>";
   }
   return svg + "</svg>";
 }

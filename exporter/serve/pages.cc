@@ -39,7 +39,7 @@ const char* kStyle =
     "nav a{margin-right:1em}.num{text-align:right;font-variant-numeric:tabular-nums}"
     "figure{margin:.5em 0 1em}figcaption{font-size:.85em;color:#555}"
     ".domains{display:flex;flex-wrap:wrap;gap:0 2em}.domains figure{max-width:440px}"
-    "svg text{font-size:10px;fill:#777}svg .bars{fill:#5b8def}svg .window{fill:#fff4d6}"
+    "svg text{font-size:10px;fill:#777}svg .bars{stroke:#5b8def}svg .window{fill:#fff4d6}"
     "svg .baseline{stroke:#555;stroke-width:1.5;stroke-dasharray:4 3}"
     "svg .threshold{stroke:#d32f2f;stroke-width:1.5;stroke-dasharray:2 2}"
     "svg .axis{stroke:#bbb}svg .track{fill:#eee}svg .value{fill:#5b8def}"
