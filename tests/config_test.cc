@@ -232,10 +232,12 @@ TEST(Config, LinksInAlertsAreAbsoluteURLs) {
   EXPECT_EQ(defaults.runbook_base_url.rfind("file:///", 0), 0u);
   EXPECT_EQ(defaults.dashboard_url.rfind("http://", 0), 0u);
   for (const char* bad : {"runbook_base_url: docs/runbooks.md\n", "dashboard_url: /d/argus-overview\n",
-                          "runbook_base_url: \"https://x/a b\"\n"}) {
+                          "runbook_base_url: \"https://x/a b\"\n", "dashboard_url: javascript://%0Aalert(1)\n",
+                          "runbook_base_url: \"https://x/{{ $labels.agent }}\"\n"}) {
     Config c;
     const Status s = ParseConfig(bad, &c);
-    EXPECT_NE(s.message().find("must be an absolute URL"), std::string::npos) << bad << ": " << s.message();
+    EXPECT_NE(s.message().find("must be an absolute http://, https:// or file:// URL"), std::string::npos)
+        << bad << ": " << s.message();
   }
   Config c;
   ASSERT_TRUE(ParseConfig("runbook_base_url: https://wiki.example/argus/runbooks.md\n"
@@ -253,6 +255,7 @@ TEST(Config, ExternalUrlIsWhereTheRulesLinkTo) {
   for (const char* bad : {"external_url: /argus\n", "external_url: ftp://x/\n", "external_url: https://\n",
                           "external_url: \"https://x/a b\"\n", "external_url: https://x/?q=1\n",
                           "external_url: https://x/#top\n", "external_url: https://x//a\n",
+                          "external_url: https://user:pw@x/\n", "external_url: https://x/a%2Fb/\n",
                           "external_url: \"https://x/{{ $labels.agent }}\"\n"}) {
     EXPECT_NE(Error(bad).find("external_url"), std::string::npos) << bad;
   }
@@ -263,8 +266,9 @@ TEST(Config, ExternalUrlIsWhereTheRulesLinkTo) {
   EXPECT_EQ(ExternalPath("http://localhost:27487/"), "/");
   const std::string rules = RulesYaml(c);
   EXPECT_NE(rules.find("status_url: https://ops.example/argus/{{ if $labels.agent }}agents/"
-                       "{{ $labels.agent | urlquery }}{{ end }}"),
-            std::string::npos);
+                       "{{ $labels.agent | urlquery | reReplaceAll \"\\\\+\" \"%20\" }}{{ end }}"),
+            std::string::npos)
+      << rules.substr(rules.find("status_url"), 200);
 }
 
 }  // namespace

@@ -99,12 +99,18 @@ TEST_F(ExporterTest, StringsFromTheDatabaseAreEscapedEverywhere) {
   auto published = exporter.RunCycle();
   ASSERT_EQ(published->result.alerts.size(), 1u);
 
-  const std::string html = Route(exporter, "GET", "/", "").body;
+  const std::string html = Route(exporter, "GET", "/", "").Body();
   EXPECT_EQ(html.find("<img"), std::string::npos);
   EXPECT_EQ(html.find("item</td>"), std::string::npos);
   EXPECT_NE(html.find("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"), std::string::npos);
   EXPECT_NE(html.find("/agents/%3Cimg%20src%3Dx%20onerror%3D%22alert%281%29%22%3E%0A%27%26%5C"),
             std::string::npos);
+  // The agent's page: its name, and the stuck item's, as text.
+  const std::string agent_page =
+      Route(exporter, "GET", "/agents/%3Cimg%20src%3Dx%20onerror%3D%22alert%281%29%22%3E%0A%27%26%5C", "").Body();
+  EXPECT_EQ(agent_page.find("<img"), std::string::npos);
+  EXPECT_EQ(agent_page.find("item</td>"), std::string::npos);
+  EXPECT_NE(agent_page.find("data-item=\"item&lt;/td&gt;\""), std::string::npos) << agent_page;
 
   const std::string& metrics = published->metrics_text;
   EXPECT_NE(metrics.find("argus_agent_stuck_item_rejections{agent=\"<img src=x onerror=\\\"alert(1)\\\">\\n'&\\\\\"} 3"),
@@ -232,7 +238,7 @@ TEST_F(DatabaseFaultTest, ABlindExporterKeepsItsLastAlertsAndSaysItIsBlind) {
   EXPECT_GT(MetricValue(m, "argus_last_success_timestamp_seconds"), 0);
 
   // The page says it first.
-  const std::string page = Route(*exporter, "GET", "/", "").body;
+  const std::string page = Route(*exporter, "GET", "/", "").Body();
   const size_t blind_at = page.find("Argus cannot see the pipeline");
   ASSERT_NE(blind_at, std::string::npos) << page;
   EXPECT_LT(blind_at, page.find("Last check"));
@@ -255,7 +261,7 @@ TEST_F(DatabaseFaultTest, BlindFromTheStartHasNoSuccessToShow) {
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(nlohmann::json::parse(r.body)["total"], 0);
   EXPECT_EQ(p->metrics_text.find("\nargus_last_success_timestamp_seconds "), std::string::npos);
-  EXPECT_NE(Route(*exporter, "GET", "/", "").body.find("no successful run yet"), std::string::npos);
+  EXPECT_NE(Route(*exporter, "GET", "/", "").Body().find("no successful run yet"), std::string::npos);
 }
 
 // Only the checks a filter covers decide: a script that asks for the

@@ -219,7 +219,7 @@ TEST_F(HostileDataTest, NamesThatAreNotUtf8OrTooLongStayDistinctAndTheirLinksWor
   Logger log(std::cerr, LogLevel::kError);
   Exporter exporter(Config(), std::make_unique<SqliteSource>(path_, SourceQueries()), kNow, log);
   exporter.RunCycle();
-  const std::string page = RenderStatusPage(exporter);
+  const std::string page = *RenderStatusPage(exporter);
   std::set<std::string> linked;
   const std::regex link("href=\"/agents/([^\"?]+)\"");
   for (std::sregex_iterator it(page.begin(), page.end(), link), end; it != end; ++it) {

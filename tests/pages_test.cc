@@ -4,18 +4,23 @@
 
 #include "exporter/engine/hourly_history.h"
 #include "exporter/serve/charts.h"
+#include "exporter/serve/exporter.h"
 #include "exporter/serve/http_routes.h"
 #include "testing/test_pipeline.h"
 
 namespace argus::testing {
 namespace {
 
+int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : (a - b + 1) / b; }
+
 TEST(HourlyHistory, CountsEachHourOfTheLastEightDaysPerScope) {
   TestPipeline p;
-  p.Review("rio", "legal", kHour / 2, false, "late");        // the hour before now
+  p.Review("rio", "legal", kHour / 2, false, "late");        // the hour before now's
   p.Review("rio", "legal", kHour / 2 + kMinute, true, "");
   p.Review("ada", "health", 3 * kHour, true, "");            // three hours ago
-  p.Review("ada", "health", 8 * kDay + kHour, true, "");     // before the 8 days
+  // The first hour of the 8 days, and the hour before it.
+  p.Review("ada", "health", (HourlyHistory::kHours - 1) * kHour, true, "");
+  p.Review("ada", "health", HourlyHistory::kHours * kHour + kMinute, true, "");
   p.Cost("rio", kHour / 2, 1.25);
   RowFeed feed(p.source(), true);
   HourlyHistory history;
@@ -30,24 +35,49 @@ TEST(HourlyHistory, CountsEachHourOfTheLastEightDaysPerScope) {
   auto at = [&](Millis age) { return last - size_t(FloorHour(kNow) - FloorHour(kNow - age)); };
   double total = 0;
   for (double v : view.pipeline.reviews) total += v;
-  EXPECT_EQ(total, 3);  // the one before the 8 days is left out
+  EXPECT_EQ(total, 4);  // the one before the 8 days is left out
+  EXPECT_EQ(view.pipeline.reviews[0], 1);
   EXPECT_EQ(view.pipeline.reviews[at(3 * kHour)], 1);
   EXPECT_EQ(view.pipeline.reviews[last], 0);
   EXPECT_EQ(view.domains.at("legal").reviews[at(kHour / 2)], 2);
-  EXPECT_EQ(view.domains.at("legal").rejections[at(kHour / 2)], 1);
-  // Agents are summed kAgentStep hours a point.
+  EXPECT_TRUE(view.domains.at("legal").rejections.empty());  // not drawn, not copied
+  // Agents: kAgentStep hours a point, on whole multiples of kAgentStep
+  // hours since 1970, the last one holding now.
   const HourlySeries& rio = view.agents.at("rio");
-  EXPECT_EQ(rio.step, HistoryView::kAgentStep);
-  ASSERT_EQ(rio.reviews.size(), size_t(HourlyHistory::kHours / HistoryView::kAgentStep));
-  EXPECT_EQ(rio.reviews.back(), 2);
-  EXPECT_DOUBLE_EQ(rio.usd.back(), 1.25);
-  EXPECT_EQ(rio.rejections.back(), 1);
+  EXPECT_EQ(rio.step, HourlyHistory::kAgentStep);
+  ASSERT_EQ(rio.reviews.size(), size_t(HourlyHistory::kHours / HourlyHistory::kAgentStep));
+  const int64_t step = HourlyHistory::kAgentStep;
+  const size_t slot = rio.reviews.size() - 1 -
+                      size_t(FloorDiv(FloorHour(kNow), step) - FloorDiv(FloorHour(kNow - kHour / 2), step));
+  EXPECT_EQ(rio.reviews[slot], 2);
+  EXPECT_EQ(rio.rejections[slot], 1);
+  EXPECT_DOUBLE_EQ(rio.usd[slot], 1.25);
 
   // Nine days later everything has aged out, and the scopes are gone.
   history.Forget(kNow + 9 * kDay);
   EXPECT_TRUE(history.pipeline().empty());
   EXPECT_TRUE(history.agents().empty());
   EXPECT_TRUE(history.domains().empty());
+}
+
+// Rows ahead of the clock wait (up to a day) to come into view; further
+// ahead they are left out, so that a wrong clock cannot fill the memory or
+// keep an agent on the page for ever.
+TEST(HourlyHistory, RowsAheadOfTheClockWaitADayAtMost) {
+  TestPipeline p;
+  p.Review("rio", "legal", -2 * kHour, true, "");         // two hours ahead
+  p.Review("zed", "legal", -400 * kDay, true, "");        // over a year ahead
+  RowFeed feed(p.source(), true);
+  HourlyHistory history;
+  history.Forget(kNow);
+  feed.Join(&history);
+  feed.Read(kNow);
+  history.Forget(kNow);
+  EXPECT_EQ(history.agents().count("zed"), 0u);
+  EXPECT_EQ(ViewOf(history, kNow).agents.count("rio"), 0u);  // nothing to draw yet
+  const HistoryView later = ViewOf(history, kNow + 3 * kHour);
+  ASSERT_EQ(later.agents.count("rio"), 1u);
+  EXPECT_EQ(later.pipeline.reviews.back() + later.pipeline.reviews[later.pipeline.reviews.size() - 2], 1);
 }
 
 TEST(HourlyHistory, ARestartForgetsEverything) {
@@ -94,6 +124,30 @@ TEST(Charts, BarsScaleToTheTallestAndMarkTheWindow) {
   // Two bars drawn (the zero one is not), in one path of strokes.
   const std::string path = svg.substr(svg.find("class=\"bars\""));
   EXPECT_EQ(std::count(path.begin(), path.begin() + path.find("/>"), 'M'), 2);
+}
+
+}  // namespace
+}  // namespace argus::testing
+
+namespace argus::testing {
+namespace {
+
+// The status page of a cycle is rendered once, by its first view, and
+// shared by every later one; a view with other links renders its own.
+TEST(StatusPageCache, RendersOncePerCycleAndBase) {
+  Published published;
+  int renders = 0;
+  auto render = [&] {
+    ++renders;
+    return std::string("page ") + std::to_string(renders);
+  };
+  const auto first = published.StatusPage("/", render);
+  const auto again = published.StatusPage("/", render);
+  EXPECT_EQ(renders, 1);
+  EXPECT_EQ(first.get(), again.get());
+  EXPECT_EQ(*published.StatusPage("/argus/", render), "page 2");
+  EXPECT_EQ(*published.StatusPage("/", render), "page 1");
+  EXPECT_EQ(renders, 2);
 }
 
 }  // namespace

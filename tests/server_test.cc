@@ -585,6 +585,19 @@ TEST_F(ServerTest, ARoutePrefixServesEverythingUnderItAndLinksThere) {
     }
     EXPECT_GE(links, 4) << page;
   }
+  // Credentials are asked for under the prefix as anywhere else, and
+  // /-/healthy is exempt only where it is served.
+  WebConfig web;
+  web.basic_auth_users["prom"] = "$2y$04$N.OT5/EV/6dMsR2eJwxhQO18G0J6mmyekjKHRhS/1tJJ/cBEJEz/u";  // scrape-me
+  prefixed.SetAuth(std::make_shared<const BasicAuth>(std::move(web)));
+  EXPECT_EQ(Get(port, "/argus/metrics").status, 401);
+  EXPECT_EQ(Get(port, "/argus/agents/dax").status, 401);
+  EXPECT_EQ(Get(port, "/argus/-/healthy").status, 200);
+  EXPECT_EQ(Get(port, "/-/healthy").status, 404);
+  for (const char* sneaky : {"/argus/../metrics", "/argus/%2e%2e/metrics", "/%61rgus/metrics", "/argus%2Fmetrics"}) {
+    const int status = Get(port, sneaky).status;
+    EXPECT_TRUE(status == 401 || status == 404 || status == 400) << sneaky << ": " << status;
+  }
   prefixed.Stop();
 }
 

@@ -228,6 +228,9 @@ struct ServeFlags {
   // the external URL) and where links point.
   Status Paths(const Config& config, WebPaths* paths) const {
     paths->base = ExternalPath(config.external_url);
+    // A route prefix and no external URL: the links go where the
+    // endpoints are.
+    const bool external_given = !external_url.empty() || config.external_url != Config().external_url;
     std::string prefix = route_prefix.empty() ? paths->base : route_prefix;
     if (prefix.empty() || prefix[0] != '/' || prefix.find_first_of("?#% \"\\") != std::string::npos ||
         prefix.find("//") != std::string::npos) {
@@ -236,6 +239,7 @@ struct ServeFlags {
     }
     while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
     paths->route_prefix = prefix;
+    if (!external_given) paths->base = prefix + "/";
     return Status::Ok();
   }
 
@@ -309,6 +313,11 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
     if (fresh.listen_address != listen) {
       log.Warn("listen_address changed; it takes effect at the next restart",
                {{"listening", listen}, {"configured", fresh.listen_address}});
+    }
+    if (WebPaths fresh_paths; serve.Paths(fresh, &fresh_paths).ok() &&
+                              (fresh_paths.base != paths.base || fresh_paths.route_prefix != paths.route_prefix)) {
+      log.Warn("external_url changed; the pages' links and route prefix change at the next restart",
+               {{"serving_under", paths.route_prefix + "/"}, {"configured", fresh.external_url}});
     }
     const std::shared_ptr<const Config> current = exporter.config();
     std::unique_ptr<PipelineSource> new_source;

@@ -262,10 +262,11 @@ Status ParseConfig(const std::string& yaml_text, Config* config) {
       } else if (key == "runbook_base_url" || key == "dashboard_url") {
         std::string url = Scalar(value, key);
         const size_t scheme = url.find("://");
-        if (scheme == std::string::npos || scheme == 0 ||
-            url.find_first_of(" \"\\\n") != std::string::npos) {
-          Fail(value, key, "must be an absolute URL (https://..., file://...): alerts are read far "
-                           "from this host, not '" + url + "'");
+        const std::string name = scheme == std::string::npos ? "" : url.substr(0, scheme);
+        if ((name != "http" && name != "https" && name != "file") ||
+            url.find_first_of(" \"\\\n<>'{}") != std::string::npos) {
+          Fail(value, key, "must be an absolute http://, https:// or file:// URL without spaces, "
+                           "quotes or braces: alerts are read far from this host, not '" + url + "'");
         }
         (key == "dashboard_url" ? config->dashboard_url : config->runbook_base_url) = std::move(url);
       } else if (key == "external_url") {
@@ -395,8 +396,10 @@ std::string NormalizeExternalUrl(const std::string& url) {
       url.substr(scheme + 3, host_end == std::string::npos ? std::string::npos : host_end - scheme - 3);
   if (host.empty()) return "";
   for (unsigned char c : url) {
+    // Nothing a link, a YAML rule or a Go template would read otherwise:
+    // no query, fragment, escapes, credentials or template braces.
     if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '?' ||
-        c == '#' || c == '\'' || c == '{' || c == '}') {
+        c == '#' || c == '\'' || c == '{' || c == '}' || c == '%' || c == '@') {
       return "";
     }
   }

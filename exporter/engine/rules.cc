@@ -90,7 +90,10 @@ void EmitRule(YAML::Emitter& out, const Config& config, const std::string& alert
   // Argus's page for the alert: the agent's failure report, or the status
   // page.
   out << YAML::Key << "status_url" << YAML::Value
-      << config.external_url + "{{ if $labels.agent }}agents/{{ $labels.agent | urlquery }}{{ end }}";
+      << config.external_url +
+             // urlquery writes a space as '+', which a path keeps as a plus.
+             "{{ if $labels.agent }}agents/{{ $labels.agent | urlquery | reReplaceAll \"\\\\+\" \"%20\" }}"
+             "{{ end }}";
   out << YAML::EndMap;
   out << YAML::EndMap;
 }

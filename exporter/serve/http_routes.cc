@@ -291,7 +291,8 @@ HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view
     return Text(503, "Argus is not ready: no check cycle has completed yet.\n");
   }
   if (path == "/") {
-    HttpResponse r = Text(200, RenderStatusPage(exporter, paths));
+    HttpResponse r;
+    r.shared_body = RenderStatusPage(exporter, paths);  // one page per cycle, shared
     r.content_type = "text/html; charset=utf-8";
     return r;
   }

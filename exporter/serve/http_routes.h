@@ -31,6 +31,9 @@ struct HttpResponse {
   // Close the connection after this response (framing that could not be
   // trusted).
   bool close = false;
+
+  // The body sent: the shared one when set.
+  const std::string& Body() const { return shared_body ? *shared_body : body; }
 };
 
 // Re-reads the configuration (POST /-/reload); empty when the lifecycle
@@ -66,7 +69,7 @@ constexpr size_t kMaxQueryParams = 16;
 // no script, nothing fetched from elsewhere; every string is escaped.
 // The status page is drawn from what the cycle published (a view never
 // reads the database).
-std::string RenderStatusPage(const Exporter& exporter, const WebPaths& paths = {});
+std::shared_ptr<const std::string> RenderStatusPage(const Exporter& exporter, const WebPaths& paths = {});
 HttpResponse AgentPage(Exporter& exporter, const std::string& agent, int hours,
                        const WebPaths& paths);
 

@@ -1,9 +1,9 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "exporter/engine/rules.h"
-#include <tuple>
 #include "exporter/serve/charts.h"
 #include "exporter/serve/exporter.h"
 #include "exporter/serve/http_routes.h"
@@ -57,7 +57,7 @@ std::string Head(const std::string& title) {
 }
 
 std::string Nav(const WebPaths& paths, const Config& config) {
-  const std::string& b = paths.base;
+  const std::string b = HtmlEscape(paths.base);
   return "<nav><a href=\"" + b + "\">Status</a><a href=\"" + b + "metrics\">Metrics</a>"
          "<a href=\"" + b + "api/alerts\">Alerts (JSON)</a><a href=\"" + HtmlEscape(config.dashboard_url) +
          "\">Grafana dashboard</a><a href=\"" + HtmlEscape(config.runbook_base_url) +
@@ -65,7 +65,7 @@ std::string Nav(const WebPaths& paths, const Config& config) {
 }
 
 std::string AgentHref(const WebPaths& paths, const std::string& agent) {
-  return paths.base + "agents/" + PercentEncode(agent);
+  return HtmlEscape(paths.base) + "agents/" + PercentEncode(agent);
 }
 
 // The gauges of one cycle, by metric and labels.
@@ -138,7 +138,8 @@ std::string AlertRows(const Published& p, const Config& config, const WebPaths& 
                       const std::vector<const Alert*>& alerts) {
   std::string html =
       "<table><tr><th>severity</th><th>alert</th><th>message</th><th>evidence</th>"
-      "<th>raised for</th><th>runbook</th></tr>\n";
+      "<th title=\"since the first cycle of this Argus process that raised it, without a break\">"
+      "seen for</th><th>runbook</th></tr>\n";
   for (const Alert* a : alerts) {
     const std::string severity(SeverityName(a->severity));
     const Evidence e = EvidenceOf(*a);
@@ -261,6 +262,8 @@ std::string WindowOf(const Config& config, const std::string& gauge) {
   return w ? FormatDuration(static_cast<Millis>(*w)) : "";
 }
 
+constexpr size_t kMaxAgentRows = 200;
+
 std::string StatusPageOf(const Published& p, const Config& config, const WebPaths& paths) {
   const CycleResult& r = p.result;
   const Gauges g(r.samples);
@@ -305,29 +308,42 @@ std::string StatusPageOf(const Published& p, const Config& config, const WebPath
           ") vs baseline</th><th>rejections (" + HtmlEscape(WindowOf(config, "agent_rejections")) +
           ") vs usual</th><th>spend (" + HtmlEscape(WindowOf(config, "agent_cost_usd")) +
           ") vs usual</th></tr>\n";
-  std::set<std::string> agents(p.known_agents.begin(), p.known_agents.end());
-  for (const auto& [agent, series] : p.history.agents) agents.insert(agent);
-  for (const Alert& a : r.alerts) {
-    if (a.agent) agents.insert(*a.agent);
+  // The agents alerting first, then those active in the 8 days, then the
+  // rest, each by name; at most kMaxAgentRows, so that a pipeline of
+  // thousands of agents still gets a page a browser opens at once.
+  std::set<std::string> all(p.known_agents.begin(), p.known_agents.end());
+  for (const auto& [agent, series] : p.history.agents) all.insert(agent);
+  std::vector<std::string> agents(alerting.begin(), alerting.end());
+  for (bool active : {true, false}) {
+    for (const std::string& agent : all) {
+      if (!alerting.count(agent) && (p.history.agents.count(agent) > 0) == active) agents.push_back(agent);
+    }
   }
-  for (const std::string& agent : agents) {
-    auto series = p.history.agents.find(agent);
-    html += AgentRow(g, paths, agent, series == p.history.agents.end() ? nullptr : &series->second,
-                     alerting.count(agent) > 0);
+  for (size_t i = 0; i < agents.size() && i < kMaxAgentRows; ++i) {
+    auto series = p.history.agents.find(agents[i]);
+    html += AgentRow(g, paths, agents[i], series == p.history.agents.end() ? nullptr : &series->second,
+                     alerting.count(agents[i]) > 0);
   }
-  return html + "</table>\n</body></html>\n";
+  html += "</table>\n";
+  if (agents.size() > kMaxAgentRows) {
+    html += "<p class=\"muted\">" + std::to_string(agents.size() - kMaxAgentRows) +
+            " more agents are not shown here; every agent has its page at " + HtmlEscape(paths.base) +
+            "agents/NAME, and its gauges in /metrics.</p>\n";
+  }
+  return html + "</body></html>\n";
 }
 
 }  // namespace
 
-std::string RenderStatusPage(const Exporter& exporter, const WebPaths& paths) {
+std::shared_ptr<const std::string> RenderStatusPage(const Exporter& exporter, const WebPaths& paths) {
   auto latest = exporter.Latest();
   auto config = exporter.config();
   if (!latest) {
-    return Head("Argus") + "<body>\n" + Nav(paths, *config) +
-           "<h1>Argus</h1>\n<p class=\"muted\">No check cycle has completed yet.</p></body></html>\n";
+    return std::make_shared<const std::string>(
+        Head("Argus") + "<body>\n" + Nav(paths, *config) +
+        "<h1>Argus</h1>\n<p class=\"muted\">No check cycle has completed yet.</p></body></html>\n");
   }
-  return *latest->StatusPage(paths.base, [&] { return StatusPageOf(*latest, *config, paths); });
+  return latest->StatusPage(paths.base, [&] { return StatusPageOf(*latest, *config, paths); });
 }
 
 HttpResponse AgentPage(Exporter& exporter, const std::string& agent, int hours, const WebPaths& paths) {
@@ -359,7 +375,7 @@ HttpResponse AgentPage(Exporter& exporter, const std::string& agent, int hours, 
                        : "<a href=\"" + AgentHref(paths, agent) + "?hours=" + std::to_string(h) + "\">" +
                              std::to_string(h) + "h</a> ";
   }
-  html += "· <a href=\"" + paths.base + "api/failure-report/" + PercentEncode(agent) + "?hours=" +
+  html += "· <a href=\"" + HtmlEscape(paths.base) + "api/failure-report/" + PercentEncode(agent) + "?hours=" +
           std::to_string(hours) + "\">JSON</a></p>\n";
 
   if (latest) {

@@ -280,7 +280,7 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
                      {"z_score", flat ? nlohmann::json(nullptr) : nlohmann::json(Round4(z))}};
     alert.rule = drop ? "ArgusThroughputDrop" : "ArgusThroughputSurge";
     alert.evidence = {"reviews in the last " + FormatDuration(window_), Evidence::Unit::kCount, count, mean,
-                      drop ? DropThreshold(mean, stddev) : std::max(surge_min_, surge_ratio_ * mean)};
+                      drop ? DropThreshold(mean, stddev) : SurgeThreshold(mean, stddev)};
     out->alerts.push_back(std::move(alert));
   }
 
@@ -289,6 +289,13 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
   double DropThreshold(double mean, double stddev) const {
     const double by_ratio = drop_ratio_ * mean;
     return stddev < kTolerance ? by_ratio : std::max(0.0, std::min(by_ratio, mean + drop_z_ * stddev));
+  }
+
+  // The count at or above which the window is a surge: surge_ratio of the
+  // mean, a z-score at least surge_z (unless flat) and surge_min_count.
+  double SurgeThreshold(double mean, double stddev) const {
+    const double by_ratio = std::max(surge_min_, surge_ratio_ * mean);
+    return stddev < kTolerance ? by_ratio : std::max(by_ratio, mean + surge_z_ * stddev);
   }
 
   Millis window_ = 6 * kHour;
