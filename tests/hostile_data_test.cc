@@ -20,6 +20,17 @@
 #include "exporter/source/sqlite_source.h"
 #include "testing/test_pipeline.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define ARGUS_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARGUS_UNDER_ASAN 1
+#endif
+#endif
+#ifndef ARGUS_UNDER_ASAN
+#define ARGUS_UNDER_ASAN 0
+#endif
+
 namespace argus::testing {
 namespace {
 
@@ -136,9 +147,14 @@ TEST_F(HostileDataTest, AHundredMegabyteNoteIsClippedAndMemoryStaysBounded) {
   EXPECT_LT(r.out.size(), 20'000u);
   // The 100 MB value is never loaded: the peak memory of the same report
   // grows by a small fraction of its size (loaded once, it would be 100 MB
-  // more; the old reader took 6 times that).
+  // more; the old reader took 6 times that). Measured in the plain build
+  // only: AddressSanitizer keeps freed memory in a quarantine of up to
+  // 256 MB, so its peak says how much was allocated over the run, not how
+  // much was held at once (one CI run measured 268 MB more that way).
+#if !ARGUS_UNDER_ASAN
   EXPECT_LT(r.max_rss_kb - before.max_rss_kb, 24 * 1024)
       << "peak RSS " << before.max_rss_kb << " KiB without the note, " << r.max_rss_kb << " with";
+#endif
 }
 
 TEST_F(HostileDataTest, ThroughACustomQueryAnOverLongRowIsSkippedAndCounted) {
