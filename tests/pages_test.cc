@@ -108,6 +108,11 @@ TEST(Charts, EveryTextIsEscapedAndEveryNumberFinite) {
     EXPECT_EQ(svg.find("nan"), std::string::npos) << svg;
     EXPECT_EQ(svg.find("inf"), std::string::npos) << svg;
   }
+  // A right-to-left override would turn the rest of its line around, and a
+  // NUL is no HTML text: both show as U+FFFD; newlines and tabs stay.
+  EXPECT_EQ(HtmlEscape("\xE2\x80\xAERLO \xE2\x81\xA6iso\xE2\x81\xA9 a\x01\x7F\nb\tc"),
+            "\xEF\xBF\xBDRLO \xEF\xBF\xBDiso\xEF\xBF\xBD a\xEF\xBF\xBD\xEF\xBF\xBD\nb\tc");
+  EXPECT_EQ(HtmlEscape("caf\xC3\xA9 \xE2\x80\x94 \xE2\x80\x8B"), "caf\xC3\xA9 \xE2\x80\x94 \xE2\x80\x8B");
   EXPECT_EQ(DataNumber(0.22222222), "0.222222");
   EXPECT_EQ(DataNumber(34.6071), "34.6071");
   EXPECT_EQ(DataNumber(1200), "1200");

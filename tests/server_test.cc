@@ -540,6 +540,13 @@ TEST_F(ServerTest, AgentPageIsTheFailureReportForAPerson) {
   EXPECT_EQ(Get(port_, "/agents/dax?days=1").status, 400);
   EXPECT_EQ(Get(port_, "/agents/").status, 400);
   EXPECT_EQ(Get(port_, "/agents/%FF").status, 400);
+  // An agent named only with dots is asked for by query (a browser would
+  // resolve "/agents/.." to "/").
+  page = Get(port_, "/agents/?agent=..&hours=6");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("data-agent=\"..\" data-hours=\"6\""), std::string::npos);
+  EXPECT_NE(page.body.find("href=\"/agents/?agent=..&amp;hours=24\""), std::string::npos);
+  EXPECT_EQ(Get(port_, "/agents/?agent=..&days=1").status, 400);
   // An agent never seen has an empty report, not an error.
   page = Get(port_, "/agents/nobody");
   EXPECT_EQ(page.status, 200);

@@ -124,6 +124,7 @@ int RunCheck(const CommonFlags& flags, const std::string& format, std::ostream& 
   Millis now;
   if (Status s = ResolveWithDatabase(flags, &config, &now); !s.ok()) return Fail(err, s.message());
   SqliteSource source(config.database, config.sources, config.query_timeout);
+  source.SetNames(std::make_shared<NameMap>(config.names));
   // The engine is left for the process's end to reclaim: taking its window
   // state apart node by node would add about a tenth to a cold check.
   // (Kept reachable, so a leak checker does not count it.)
@@ -145,6 +146,7 @@ int RunReport(const CommonFlags& flags, const std::string& agent, int hours, std
   Millis now;
   if (Status s = ResolveWithDatabase(flags, &config, &now); !s.ok()) return Fail(err, s.message());
   SqliteSource source(config.database, config.sources, config.query_timeout);
+  source.SetNames(std::make_shared<NameMap>(config.names));
   FailureReportResult r = BuildFailureReport(source, config, agent, hours, now);
   if (!r.status.ok()) return Fail(err, r.status.message());
   out << r.report.dump(2, ' ', false, kReplaceInvalidUtf8) << "\n";
@@ -174,6 +176,7 @@ int RunBacktestCommand(const CommonFlags& flags, const BacktestFlags& b, std::os
   options.to = *to;
   options.step = *step;
   SqliteSource source(config.database, config.sources, config.query_timeout);
+  source.SetNames(std::make_shared<NameMap>(config.names));
   const BacktestResult r = RunBacktest(config, source, options);
   if (!r.status.ok()) return Fail(err, r.status.message());
   if (b.format == "json") {
@@ -321,8 +324,9 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
     }
     const std::shared_ptr<const Config> current = exporter.config();
     std::unique_ptr<PipelineSource> new_source;
+    // Other names: read everything again, mapped anew.
     if (fresh.database != current->database || fresh.sources != current->sources ||
-        fresh.query_timeout != current->query_timeout) {
+        fresh.query_timeout != current->query_timeout || !(fresh.names == current->names)) {
       new_source = OpenSource(fresh, log);
     }
     const std::string fresh_db = fresh.database;

@@ -25,6 +25,7 @@ Config Config::Clone() const {
   copy.runbook_base_url = runbook_base_url;
   copy.dashboard_url = dashboard_url;
   copy.external_url = external_url;
+  copy.names = names;
   copy.checks.clear();
   for (const auto& c : checks) copy.checks.push_back(c->Clone());
   return copy;
@@ -180,6 +181,69 @@ void ApplySources(SourceQueries& sources, bool* incremental, const YAML::Node& n
   }
 }
 
+// `labels:` (NameRules): relabel rules and the most distinct names kept.
+void ApplyLabels(NameRules& names, const YAML::Node& node) {
+  if (node.IsNull()) return;
+  Expect(node, "labels", YAML::NodeType::Map, "a map with relabel and max_values");
+  auto kind_of = [](const YAML::Node& n, const std::string& key) {
+    const std::string text = Scalar(n, key);
+    for (size_t k = 0; k < kNameKinds.size(); ++k) {
+      if (text == kNameKinds[k]) return static_cast<NameKind>(k);
+    }
+    Fail(n, key, "must be agent, domain, reason or model, not '" + text + "'");
+  };
+  for (const auto& entry : node) {
+    const std::string name = entry.first.Scalar();
+    const std::string key = "labels." + name;
+    if (name == "relabel") {
+      names.relabel.clear();
+      if (entry.second.IsNull()) continue;
+      Expect(entry.second, key, YAML::NodeType::Sequence, "a list of {label, regex, replacement}");
+      for (size_t i = 0; i < entry.second.size(); ++i) {
+        const YAML::Node rule = entry.second[i];
+        const std::string at = key + "[" + std::to_string(i) + "]";
+        Expect(rule, at, YAML::NodeType::Map, "a map with label, regex and replacement");
+        RelabelRule r{NameKind::kAgent, "", "$1"};
+        bool has_label = false, has_regex = false;
+        for (const auto& field : rule) {
+          const std::string f = field.first.Scalar();
+          if (f == "label") {
+            r.kind = kind_of(field.second, at + ".label");
+            has_label = true;
+          } else if (f == "regex") {
+            r.regex = Scalar(field.second, at + ".regex");
+            has_regex = true;
+          } else if (f == "replacement") {
+            r.replacement = Scalar(field.second, at + ".replacement");
+          } else {
+            Fail(field.first, at + "." + f, "unknown key (label, regex, replacement)");
+          }
+        }
+        if (!has_label || !has_regex) Fail(rule, at, "needs a label and a regex");
+        NameRules one;
+        one.relabel.push_back(r);
+        if (std::string bad = ValidateNameRules(one); !bad.empty()) {
+          Fail(rule, at, bad.substr(bad.find(": ") + 2));
+        }
+        names.relabel.push_back(std::move(r));
+      }
+    } else if (name == "max_values") {
+      Expect(entry.second, key, YAML::NodeType::Map, "a map of label (agent, domain, reason, model) to a count");
+      for (const auto& limit : entry.second) {
+        const std::string at = key + "." + limit.first.Scalar();
+        const size_t k = static_cast<size_t>(kind_of(limit.first, at));
+        const double n = Number(limit.second, at);
+        if (n < 0 || n != std::floor(n) || n > 1e6) {
+          Fail(limit.second, at, "must be a whole number from 0 (no limit) to 1000000");
+        }
+        names.max_values[k] = static_cast<size_t>(n);
+      }
+    } else {
+      Fail(entry.first, key, "unknown key (relabel, max_values)");
+    }
+  }
+}
+
 // Rules across keys: each Param::at_least, then each check's own.
 void CheckConsistency(const Config& c, const YAML::Node& root) {
   for (const auto& check : c.checks) {
@@ -276,6 +340,8 @@ Status ParseConfig(const std::string& yaml_text, Config* config) {
           Fail(value, key, "must be an http:// or https:// URL with a host and an optional path, "
                            "no query or fragment, not '" + url + "'");
         }
+      } else if (key == "labels") {
+        ApplyLabels(config->names, value);
       } else if (key == "sources") {
         ApplySources(config->sources, &config->sources_incremental, value);
       } else if (key == "checks") {
@@ -349,6 +415,19 @@ std::string DefaultConfigYaml() {
       << YAML::Comment("where people reach Argus (behind a proxy: its public URL, e.g. "
                        "https://ops.example/argus/); rules and pages link there; "
                        "--web.external-url overrides");
+  out << YAML::Key << "labels"
+      << YAML::Comment("how the pipeline's names become agents, domains, reasons and models")
+      << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "relabel" << YAML::Value << YAML::Flow << YAML::BeginSeq << YAML::EndSeq
+      << YAML::Comment("e.g. - {label: agent, regex: 'run-\\d+-(.*)', replacement: '$1'}: a whole "
+                       "match, first rule wins");
+  out << YAML::Key << "max_values" << YAML::Comment("distinct names kept per label, in the order first read; "
+                                                    "the rest read as 'other' (0: no limit)")
+      << YAML::Value << YAML::BeginMap;
+  for (size_t k = 0; k < kNameKinds.size(); ++k) {
+    out << YAML::Key << kNameKinds[k] << YAML::Value << c.names.max_values[k];
+  }
+  out << YAML::EndMap << YAML::EndMap;
   out << YAML::Key << "sources" << YAML::Comment("one SELECT per table, returning its columns")
       << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "submissions" << YAML::Value << c.sources.submissions;

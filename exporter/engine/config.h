@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "exporter/engine/check.h"
+#include "exporter/source/name_map.h"
 #include "exporter/source/source.h"
 #include "exporter/base/status.h"
 
@@ -56,6 +57,9 @@ struct Config {
   // --web.external-url: each rule's status_url annotation and every link on
   // Argus's pages start with it. Always ends in '/'.
   std::string external_url = "http://localhost:27487/";
+  // How raw names become the names of agents, domains, reasons and models
+  // (`labels:`): relabel rules, and how many distinct ones each keeps.
+  NameRules names;
   std::vector<std::unique_ptr<Check>> checks;
 
   const Check* FindCheck(std::string_view id) const;

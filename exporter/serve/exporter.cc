@@ -47,13 +47,22 @@ std::shared_ptr<const std::string> Published::StatusPage(const std::string& base
   return base == page_base_ ? page_ : std::make_shared<const std::string>(render());
 }
 
+std::shared_ptr<const std::string> Published::StatusPageGzip(const std::string& base,
+                                                             const std::function<std::string()>& render) const {
+  const std::shared_ptr<const std::string> page = StatusPage(base, render);
+  if (page != page_) return std::make_shared<const std::string>(Gzip(*page));
+  std::call_once(page_gzip_once_, [&] { page_gzip_ = std::make_shared<const std::string>(Gzip(*page_)); });
+  return page_gzip_;
+}
+
 Exporter::Exporter(Config config, std::unique_ptr<PipelineSource> source,
                    std::optional<Millis> fixed_now, Logger& log)
     : fixed_now_(fixed_now),
       log_(log),
       config_(std::make_shared<const Config>(std::move(config))),
       source_(std::move(source)),
-      feed_(std::make_unique<RowFeed>(*source_, IncrementalSource(*config_))),
+      feed_((source_->SetNames(std::make_shared<NameMap>(config_->names)),
+             std::make_unique<RowFeed>(*source_, IncrementalSource(*config_)))),
       totals_(static_cast<size_t>(config_->top_reasons)),
       last_reload_success_seconds_(static_cast<double>(WallClockMillis()) / kSecond) {
   feed_->Join(&totals_);
@@ -137,6 +146,7 @@ void Exporter::ApplyReload() {
   if (source || IncrementalSource(*config) != IncrementalSource(*config_)) {
     // Another database, or ids now trusted to grow or no longer:
     // everything is read and counted afresh.
+    if (source) source->SetNames(std::make_shared<NameMap>(config->names));
     feed_ = std::make_unique<RowFeed>(source ? *source : *source_, IncrementalSource(*config));
     totals_ = PipelineTotals(static_cast<size_t>(config->top_reasons));
     feed_->Join(&totals_);
@@ -146,6 +156,7 @@ void Exporter::ApplyReload() {
     if (source) {  // another database: what was kept says nothing of it
       last_good_.clear();
       stats_.check_last_success.clear();
+      stats_.names = {};
     }
   } else if (config->top_reasons != config_->top_reasons) {
     // Other labels: the totals alone are counted afresh.
@@ -218,6 +229,19 @@ std::shared_ptr<const Published> Exporter::DoCycle() {
     stats_.config_reload_success_seconds = last_reload_success_seconds_;
     stats_.config_reloads_taken = reloads_taken_;
     stats_.config_reloads_refused = reloads_refused_;
+  }
+  if (const NameMap* names = source_->names()) {
+    for (size_t k = 0; k < kNameKinds.size(); ++k) {
+      const NameMap::Folding f = names->folding(static_cast<NameKind>(k));
+      // Said once per source, when the first name is folded.
+      if (f.folded_rows > 0 && stats_.names[k].folded_rows == 0) {
+        log_.Warn("more distinct names than labels.max_values allows; the rest read as 'other'",
+                  {{"label", kNameKinds[k]},
+                   {"max_values", std::to_string(names->rules().max_values[k])},
+                   {"first_folded", f.first_folded}});
+      }
+      stats_.names[k] = f;
+    }
   }
   published->metrics_text = RenderMetrics(config, result, totals_, stats_);
   agents_.clear();

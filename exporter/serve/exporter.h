@@ -47,10 +47,13 @@ struct Published {
   // page); another base (a second server in tests) is rendered each time.
   std::shared_ptr<const std::string> StatusPage(const std::string& base,
                                                 const std::function<std::string()>& render) const;
+  // That page gzip-compressed, made once, by the first view that asks.
+  std::shared_ptr<const std::string> StatusPageGzip(const std::string& base,
+                                                    const std::function<std::string()>& render) const;
 
  private:
-  mutable std::once_flag gzip_once_, page_once_;
-  mutable std::shared_ptr<const std::string> metrics_gzip_, page_;
+  mutable std::once_flag gzip_once_, page_once_, page_gzip_once_;
+  mutable std::shared_ptr<const std::string> metrics_gzip_, page_, page_gzip_;
   mutable std::string page_base_;
 };
 

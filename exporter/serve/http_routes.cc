@@ -276,6 +276,19 @@ HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view
   if (path == "/api/failure-report" || path == "/api/failure-report/") {
     return ErrorResponse(400, "agent name missing: /api/failure-report/{agent}");
   }
+  if (path == kAgentPrefix && query.rfind("agent=", 0) == 0) {
+    // An agent named only with dots, whose path a browser would resolve
+    // away: /agents/?agent=..&hours=N.
+    const size_t amp = query.find('&');
+    std::string agent;
+    int hours;
+    if (auto bad = ReportRequest(query.substr(6, amp == std::string_view::npos ? std::string_view::npos : amp - 6),
+                                 amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1),
+                                 "/agents/{agent}", &agent, &hours)) {
+      return *bad;
+    }
+    return AgentPage(exporter, agent, hours, paths);
+  }
   if (path.substr(0, kAgentPrefix.size()) == kAgentPrefix) {
     std::string agent;
     int hours;
@@ -293,6 +306,7 @@ HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view
   if (path == "/") {
     HttpResponse r;
     r.shared_body = RenderStatusPage(exporter, paths);  // one page per cycle, shared
+    r.gzip_body = StatusPageGzip(exporter, paths);
     r.content_type = "text/html; charset=utf-8";
     return r;
   }

@@ -70,6 +70,10 @@ constexpr size_t kMaxQueryParams = 16;
 // The status page is drawn from what the cycle published (a view never
 // reads the database).
 std::shared_ptr<const std::string> RenderStatusPage(const Exporter& exporter, const WebPaths& paths = {});
+// The same page gzip-compressed (for a client that takes gzip), or none
+// before the first cycle.
+std::function<std::shared_ptr<const std::string>()> StatusPageGzip(const Exporter& exporter,
+                                                                   const WebPaths& paths);
 HttpResponse AgentPage(Exporter& exporter, const std::string& agent, int hours,
                        const WebPaths& paths);
 

@@ -77,6 +77,16 @@ void AddExporterMetrics(Registry& r, const Config& config, const CycleResult& cy
                           "Configuration reloads asked for (SIGHUP or POST /-/reload), by result.");
   reloads.Add({{"result", "success"}}).Increment(stats.config_reloads_taken);
   reloads.Add({{"result", "failure"}}).Increment(stats.config_reloads_refused);
+  auto& kept = Gauge(r, "label_values",
+                     "Distinct names kept per label (agent, domain, reason, model); beyond "
+                     "labels.max_values of the config, names read as 'other'.");
+  auto& folded = Counter(r, "label_values_folded_total",
+                         "Rows whose name was read as 'other' because its label already had "
+                         "labels.max_values distinct names.");
+  for (size_t k = 0; k < kNameKinds.size(); ++k) {
+    kept.Add({{"label", kNameKinds[k]}}).Set(static_cast<double>(stats.names[k].kept));
+    folded.Add({{"label", kNameKinds[k]}}).Increment(static_cast<double>(stats.names[k].folded_rows));
+  }
   auto& skipped = Counter(r, "rows_skipped_total",
                           "Rows passed over, by table and reason: unreadable (timestamp or "
                           "verdict), too_large (a text field over 1 MiB), invalid_value (an "

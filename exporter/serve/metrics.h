@@ -1,10 +1,12 @@
 #ifndef ARGUS_METRICS_H_
 #define ARGUS_METRICS_H_
 
+#include <array>
 #include <map>
 #include <string>
 
 #include "exporter/engine/config.h"
+#include "exporter/source/name_map.h"
 #include "exporter/engine/engine.h"
 #include "exporter/engine/pipeline_totals.h"
 
@@ -22,6 +24,9 @@ struct ExporterStats {
   bool config_reload_ok = true;               // the last reload was taken (or none yet)
   double config_reload_success_seconds = 0;   // Unix seconds of the last taken (or start)
   double config_reloads_taken = 0, config_reloads_refused = 0;  // cumulative
+  // Per NameKind: distinct names kept and rows whose name was folded into
+  // "other" (config labels.max_values), since the source was opened.
+  std::array<NameMap::Folding, 4> names{};
 };
 
 // The Prometheus text exposition of one completed cycle, built through

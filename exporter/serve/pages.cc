@@ -11,9 +11,25 @@
 namespace argus {
 
 std::string HtmlEscape(std::string_view text) {
+  const std::string valid = ValidUtf8(text);
   std::string out;
-  out.reserve(text.size());
-  for (char c : ValidUtf8(text)) {
+  out.reserve(valid.size());
+  for (size_t i = 0; i < valid.size(); ++i) {
+    const char c = valid[i];
+    // The bidirectional overrides and isolates (U+202A..U+202E,
+    // U+2066..U+2069) would turn the rest of a line around, and control
+    // characters are not HTML text: each shows as U+FFFD.
+    const auto u = [&](size_t k) { return static_cast<unsigned char>(valid[i + k]); };
+    if (c == '\xE2' && i + 2 < valid.size() &&
+        ((u(1) == 0x80 && u(2) >= 0xAA && u(2) <= 0xAE) || (u(1) == 0x81 && u(2) >= 0xA6 && u(2) <= 0xA9))) {
+      out += "\xEF\xBF\xBD";
+      i += 2;
+      continue;
+    }
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') || c == '\x7F') {
+      out += "\xEF\xBF\xBD";
+      continue;
+    }
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
@@ -64,8 +80,18 @@ std::string Nav(const WebPaths& paths, const Config& config) {
          "\">Runbooks</a></nav>\n";
 }
 
+// A browser removes "." and ".." path segments (written %2E too) before it
+// asks: an agent named only with dots is asked for by query instead.
+bool OnlyDots(const std::string& name) { return name.find_first_not_of('.') == std::string::npos; }
+
 std::string AgentHref(const WebPaths& paths, const std::string& agent) {
+  if (OnlyDots(agent)) return HtmlEscape(paths.base) + "agents/?agent=" + PercentEncode(agent);
   return HtmlEscape(paths.base) + "agents/" + PercentEncode(agent);
+}
+
+// The link to another period of the same page.
+std::string AgentPeriodHref(const WebPaths& paths, const std::string& agent, int hours) {
+  return AgentHref(paths, agent) + (OnlyDots(agent) ? "&amp;" : "?") + "hours=" + std::to_string(hours);
 }
 
 // The gauges of one cycle, by metric and labels.
@@ -262,7 +288,9 @@ std::string WindowOf(const Config& config, const std::string& gauge) {
   return w ? FormatDuration(static_cast<Millis>(*w)) : "";
 }
 
-constexpr size_t kMaxAgentRows = 200;
+// What one page shows at most, so that it stays a page a browser opens at
+// once however large the pipeline (the rest is in /api/alerts and /metrics).
+constexpr size_t kMaxAgentRows = 200, kMaxAlertRows = 100, kMaxDomainCharts = 40;
 
 std::string StatusPageOf(const Published& p, const Config& config, const WebPaths& paths) {
   const CycleResult& r = p.result;
@@ -286,9 +314,15 @@ std::string StatusPageOf(const Published& p, const Config& config, const WebPath
                 ? "<p class=\"critical\">No alerts shown, but not every check could run: see above.</p>\n"
                 : "<p>No alerts: every check ran and found nothing.</p>\n";
   } else {
+    const size_t shown = std::min(alerts.size(), kMaxAlertRows);
     html += "<p class=\"legend\">Evidence: the bar is the window, the grey dashed line its baseline, "
             "the red line the threshold that made it fire.</p>\n" +
-            AlertRows(p, config, paths, alerts);
+            AlertRows(p, config, paths, std::vector<const Alert*>(alerts.begin(), alerts.begin() + shown));
+    if (alerts.size() > shown) {
+      html += "<p class=\"muted\">" + std::to_string(alerts.size() - shown) +
+              " more alerts, less severe, are not shown here: see <a href=\"" + HtmlEscape(paths.base) +
+              "api/alerts\">/api/alerts</a>.</p>\n";
+    }
   }
 
   html += "<h2 id=\"pipeline\">Reviews per hour, last 8 days</h2>\n";
@@ -296,12 +330,26 @@ std::string StatusPageOf(const Published& p, const Config& config, const WebPath
           "baseline per hour; red: the rate at or below which a drop alerts.</p>\n";
   html += ThroughputFigure(Throughput(g, config, std::nullopt), p.history.pipeline.reviews, "pipeline", "",
                            "the whole pipeline", 960, 150);
-  html += "<h2 id=\"domains\">Domains</h2>\n<div class=\"domains\">\n";
+  // The busiest domains, at most kMaxDomainCharts, in name order.
+  std::vector<std::pair<double, std::string>> busiest;
   for (const auto& [domain, series] : p.history.domains) {
-    html += ThroughputFigure(Throughput(g, config, domain), series.reviews, "domain",
+    double total = 0;
+    for (double v : series.reviews) total += v;
+    busiest.push_back({-total, domain});
+  }
+  std::sort(busiest.begin(), busiest.end());
+  std::set<std::string> drawn;
+  for (size_t i = 0; i < busiest.size() && i < kMaxDomainCharts; ++i) drawn.insert(busiest[i].second);
+  html += "<h2 id=\"domains\">Domains</h2>\n<div class=\"domains\">\n";
+  for (const std::string& domain : drawn) {
+    html += ThroughputFigure(Throughput(g, config, domain), p.history.domains.at(domain).reviews, "domain",
                              " data-domain=\"" + HtmlEscape(domain) + "\"", domain, 420, 90);
   }
   html += "</div>\n";
+  if (busiest.size() > drawn.size()) {
+    html += "<p class=\"muted\">" + std::to_string(busiest.size() - drawn.size()) +
+            " quieter domains are not drawn; their gauges are in /metrics.</p>\n";
+  }
 
   html += "<h2 id=\"agents\">Agents</h2>\n<table><tr><th>agent</th><th>reviews, 8 days</th>"
           "<th>approval ratio (" + HtmlEscape(WindowOf(config, "agent_approval_ratio")) +
@@ -346,6 +394,16 @@ std::shared_ptr<const std::string> RenderStatusPage(const Exporter& exporter, co
   return latest->StatusPage(paths.base, [&] { return StatusPageOf(*latest, *config, paths); });
 }
 
+std::function<std::shared_ptr<const std::string>()> StatusPageGzip(const Exporter& exporter,
+                                                                   const WebPaths& paths) {
+  auto latest = exporter.Latest();
+  auto config = exporter.config();
+  if (!latest) return {};
+  return [latest, config, paths] {
+    return latest->StatusPageGzip(paths.base, [&] { return StatusPageOf(*latest, *config, paths); });
+  };
+}
+
 HttpResponse AgentPage(Exporter& exporter, const std::string& agent, int hours, const WebPaths& paths) {
   auto config = exporter.config();
   auto latest = exporter.Latest();
@@ -369,14 +427,19 @@ HttpResponse AgentPage(Exporter& exporter, const std::string& agent, int hours, 
           "\" data-total-reviews=\"" + DataNumber(num("total_reviews")) + "\" data-total-rejections=\"" +
           DataNumber(num("total_rejections")) + "\">\n" + Nav(paths, *config) + "<h1>" + HtmlEscape(agent) +
           "</h1>\n<p>Failure report of the last " + std::to_string(hours) + " hours, as of " +
-          HtmlEscape(str(rep, "generated_at")) + ". Period: ";
+          HtmlEscape(!str(rep, "generated_at").empty() ? str(rep, "generated_at")
+                     : latest                          ? latest->checked_at
+                                                       : std::string("now")) +
+          ". Period: ";
   for (int h : {6, 24, 48, 168, 720}) {
     html += h == hours ? "<strong>" + std::to_string(h) + "h</strong> "
-                       : "<a href=\"" + AgentHref(paths, agent) + "?hours=" + std::to_string(h) + "\">" +
-                             std::to_string(h) + "h</a> ";
+                       : "<a href=\"" + AgentPeriodHref(paths, agent, h) + "\">" + std::to_string(h) + "h</a> ";
   }
-  html += "· <a href=\"" + HtmlEscape(paths.base) + "api/failure-report/" + PercentEncode(agent) + "?hours=" +
-          std::to_string(hours) + "\">JSON</a></p>\n";
+  if (!OnlyDots(agent)) {  // the legacy path has no other form
+    html += "· <a href=\"" + HtmlEscape(paths.base) + "api/failure-report/" + PercentEncode(agent) +
+            "?hours=" + std::to_string(hours) + "\">JSON</a>";
+  }
+  html += "</p>\n";
 
   if (latest) {
     std::vector<const Alert*> alerts;

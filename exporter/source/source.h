@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <climits>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -12,6 +13,8 @@
 #include "exporter/base/timestamp.h"
 
 namespace argus {
+
+class NameMap;
 
 // The half-open interval (from, to] of instants a read asks for.
 struct TimeRange {
@@ -153,6 +156,11 @@ class PipelineSource {
 
   // Whether reads may run on several threads at once.
   virtual bool concurrent_reads() const { return false; }
+
+  // How the names read are mapped (config `labels:`), if they are: set
+  // before the first read; a source that cannot map names ignores it.
+  virtual void SetNames(std::shared_ptr<NameMap> names) { (void)names; }
+  virtual const NameMap* names() const { return nullptr; }
 
   // Names the data behind the source; it changes when the database file is
   // replaced by another, which invalidates anything counted from the old one.

@@ -465,10 +465,12 @@ Status SqliteSource::ReadSubmissions(const ReadRequest& request,
           return;
         }
         AssignName(s, 2, &r.agent);
+        Map(NameKind::kAgent, &r.agent);
         if (request.agent && r.agent != *request.agent) return;
         r.id = sqlite3_column_int64(s, 0);
         r.created_at = *t;
         AssignName(s, 3, &r.domain);
+        Map(NameKind::kDomain, &r.domain);
         visit(r);
       },
       Seekable(queries_.submissions, SourceQueries().submissions, "submissions"), "created_at",
@@ -500,11 +502,13 @@ Status SqliteSource::ReadReviews(const ReadRequest& request,
           return;
         }
         AssignName(s, 6, &r.agent);
+        Map(NameKind::kAgent, &r.agent);
         if (request.agent && r.agent != *request.agent) return;
         r.id = sqlite3_column_int64(s, 0);
         r.reviewed_at = *t;
         r.approved = verdict == "approved";
         AssignName(s, 3, &r.reason);
+        Map(NameKind::kReason, &r.reason);
         r.score.reset();
         if (sqlite3_column_type(s, 4) != SQLITE_NULL) {
           const double score = sqlite3_column_double(s, 4);
@@ -516,6 +520,7 @@ Status SqliteSource::ReadReviews(const ReadRequest& request,
           r.note = BoundedNote(ColumnView(s, 5));
         }
         AssignName(s, 7, &r.domain);
+        Map(NameKind::kDomain, &r.domain);
         AssignName(s, 8, &r.item);
         visit(r);
       },
@@ -553,10 +558,12 @@ Status SqliteSource::ReadCosts(const ReadRequest& request,
           return;
         }
         AssignName(s, 2, &r.agent);
+        Map(NameKind::kAgent, &r.agent);
         if (request.agent && r.agent != *request.agent) return;
         r.id = sqlite3_column_int64(s, 0);
         r.incurred_at = *t;
         AssignName(s, 3, &r.model);
+        Map(NameKind::kModel, &r.model);
         visit(r);
       },
       Seekable(queries_.costs, SourceQueries().costs, "costs"), "incurred_at",

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "exporter/source/name_map.h"
 #include "exporter/source/source.h"
 
 namespace argus {
@@ -40,6 +41,11 @@ class SqliteSource : public PipelineSource {
   // The file's device and inode, or "" when it cannot be seen.
   std::string Generation() override;
 
+  // Maps every name read (NameMap); none maps nothing. Call before the
+  // first read.
+  void SetNames(std::shared_ptr<NameMap> names) override { names_ = std::move(names); }
+  const NameMap* names() const override { return names_.get(); }
+
   // How often a read waited for the writer to checkpoint a growing
   // write-ahead log (ConnectionPool::AwaitQuiet).
   int64_t wal_backoffs() const;
@@ -52,6 +58,10 @@ class SqliteSource : public PipelineSource {
   SqliteSource& operator=(const SqliteSource&) = delete;
 
  private:
+  void Map(NameKind kind, std::string* name) const {
+    if (names_) names_->Apply(kind, name);
+  }
+  std::shared_ptr<NameMap> names_;
   std::string path_;
   SourceQueries queries_;
   std::shared_ptr<ConnectionPool> pool_;

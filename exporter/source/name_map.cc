@@ -1,0 +1,80 @@
+#include "exporter/source/name_map.h"
+
+namespace argus {
+
+bool NameRules::operator==(const NameRules& o) const {
+  if (max_values != o.max_values || relabel.size() != o.relabel.size()) return false;
+  for (size_t i = 0; i < relabel.size(); ++i) {
+    const RelabelRule &a = relabel[i], &b = o.relabel[i];
+    if (a.kind != b.kind || a.regex != b.regex || a.replacement != b.replacement) return false;
+  }
+  return true;
+}
+
+std::string ValidateNameRules(const NameRules& rules) {
+  for (size_t i = 0; i < rules.relabel.size(); ++i) {
+    const RelabelRule& r = rules.relabel[i];
+    try {
+      std::regex compiled(r.regex, std::regex::ECMAScript);
+      (void)compiled;
+    } catch (const std::regex_error& e) {
+      return "rule " + std::to_string(i + 1) + ": regex '" + r.regex + "' does not compile: " + e.what();
+    }
+    if (r.regex.size() > 1000 || r.replacement.size() > 1000) {
+      return "rule " + std::to_string(i + 1) + ": regex and replacement are at most 1000 characters";
+    }
+  }
+  return "";
+}
+
+NameMap::NameMap(NameRules rules) : rules_(std::move(rules)) {
+  for (const RelabelRule& r : rules_.relabel) {
+    compiled_.emplace_back(r.regex, std::regex::ECMAScript | std::regex::optimize);
+  }
+}
+
+std::string NameMap::Relabel(NameKind kind, const std::string& raw) const {
+  for (size_t i = 0; i < rules_.relabel.size(); ++i) {
+    if (rules_.relabel[i].kind != kind) continue;
+    std::smatch m;
+    if (std::regex_match(raw, m, compiled_[i])) return m.format(rules_.relabel[i].replacement);
+  }
+  return raw;
+}
+
+void NameMap::Apply(NameKind kind_id, std::string* name) {
+  if (name->empty()) return;
+  Kind& kind = kinds_[static_cast<size_t>(kind_id)];
+  {
+    std::shared_lock lock(kind.mu);
+    auto it = kind.cache.find(*name);
+    if (it != kind.cache.end()) {
+      if (it->second == kOtherName && *name != kOtherName) kind.folded_rows.fetch_add(1, std::memory_order_relaxed);
+      *name = it->second;
+      return;
+    }
+  }
+  std::string mapped = Relabel(kind_id, *name);
+  std::unique_lock lock(kind.mu);
+  const size_t limit = rules_.max_values[static_cast<size_t>(kind_id)];
+  if (!mapped.empty() && !kind.kept.count(mapped)) {
+    if (limit == 0 || kind.kept.size() < limit) {
+      kind.kept.insert(mapped);
+    } else {
+      if (kind.first_folded.empty()) kind.first_folded = mapped;
+      mapped = kOtherName;
+    }
+  }
+  if (mapped == kOtherName && *name != kOtherName) kind.folded_rows.fetch_add(1, std::memory_order_relaxed);
+  if (kind.cache.size() >= kMaxCache) kind.cache.clear();
+  kind.cache.emplace(*name, mapped);
+  *name = std::move(mapped);
+}
+
+NameMap::Folding NameMap::folding(NameKind kind_id) const {
+  const Kind& kind = kinds_[static_cast<size_t>(kind_id)];
+  std::shared_lock lock(kind.mu);
+  return {kind.kept.size(), kind.folded_rows.load(std::memory_order_relaxed), kind.first_folded};
+}
+
+}  // namespace argus
