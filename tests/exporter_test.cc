@@ -141,14 +141,14 @@ TEST_F(ExporterTest, RejectionReasonsBeyondTheTopNAreOther) {
   Config config = With("top_reasons: 2\n");
   Exporter exporter(std::move(config), std::make_unique<SlowSource>(p.source()), kNow, log_);
   std::string text = exporter.RunCycle()->metrics_text;
-  EXPECT_EQ(MetricValue(text, "argus_rejections_total{agent=\"rio\",domain=\"d\",reason=\"a\"}"), 3);
-  EXPECT_EQ(MetricValue(text, "argus_rejections_total{agent=\"rio\",domain=\"d\",reason=\"b\"}"), 2);
-  EXPECT_EQ(MetricValue(text, "argus_rejections_total{agent=\"rio\",domain=\"d\",reason=\"other\"}"), 1);
+  EXPECT_EQ(MetricValue(text, "argus_rejections_total{reason=\"a\"}"), 3);
+  EXPECT_EQ(MetricValue(text, "argus_rejections_total{reason=\"b\"}"), 2);
+  EXPECT_EQ(MetricValue(text, "argus_rejections_total{reason=\"other\"}"), 1);
   // A new reason later is "other" too, and counters only grow.
   p.Review("rio", "d", kHour, false, "z");
   text = exporter.RunCycle()->metrics_text;
-  EXPECT_EQ(MetricValue(text, "argus_rejections_total{agent=\"rio\",domain=\"d\",reason=\"other\"}"), 2);
-  EXPECT_EQ(MetricValue(text, "argus_reviews_total{agent=\"rio\",domain=\"d\",verdict=\"rejected\"}"), 7);
+  EXPECT_EQ(MetricValue(text, "argus_rejections_total{reason=\"other\"}"), 2);
+  EXPECT_EQ(MetricValue(text, "argus_reviews_total{agent=\"rio\",verdict=\"rejected\"}"), 7);
 }
 
 // ---- a real file that goes bad and comes back --------------------------------
@@ -209,7 +209,7 @@ TEST_F(DatabaseFaultTest, ABlindExporterKeepsItsLastAlertsAndSaysItIsBlind) {
   auto good = exporter->RunCycle();
   ASSERT_EQ(good->result.alerts.size(), 7u);
   const double idle = MetricValue(good->metrics_text, "argus_agent_idle_seconds{agent=\"bard\"}");
-  const double reviews = MetricValue(good->metrics_text, "argus_reviews_total{agent=\"atlas\",domain=\"health\",verdict=\"approved\"}");
+  const double reviews = MetricValue(good->metrics_text, "argus_reviews_total{agent=\"atlas\",verdict=\"approved\"}");
   ASSERT_GT(idle, 0);
   ASSERT_GT(reviews, 0);
 
@@ -232,7 +232,7 @@ TEST_F(DatabaseFaultTest, ABlindExporterKeepsItsLastAlertsAndSaysItIsBlind) {
   // The gauges and counters stay, so no alert resolves for want of them.
   const std::string& m = blind->metrics_text;
   EXPECT_EQ(MetricValue(m, "argus_agent_idle_seconds{agent=\"bard\"}"), idle);
-  EXPECT_EQ(MetricValue(m, "argus_reviews_total{agent=\"atlas\",domain=\"health\",verdict=\"approved\"}"), reviews);
+  EXPECT_EQ(MetricValue(m, "argus_reviews_total{agent=\"atlas\",verdict=\"approved\"}"), reviews);
   EXPECT_EQ(MetricValue(m, "argus_alerts{check=\"stuck_loop\",severity=\"critical\"}"), 1);
   EXPECT_EQ(MetricValue(m, "argus_check_last_success_timestamp_seconds{check=\"cost_spike\"}"), kNow / 1000.0);
   EXPECT_GT(MetricValue(m, "argus_last_success_timestamp_seconds"), 0);
@@ -250,7 +250,7 @@ TEST_F(DatabaseFaultTest, ABlindExporterKeepsItsLastAlertsAndSaysItIsBlind) {
   EXPECT_EQ(Up(*back), 1);
   EXPECT_EQ(Route(*exporter, "GET", "/api/alerts", "").status, 200);
   EXPECT_EQ(MetricValue(back->metrics_text, "argus_database_reloads_total"), 0);
-  EXPECT_EQ(MetricValue(back->metrics_text, "argus_reviews_total{agent=\"atlas\",domain=\"health\",verdict=\"approved\"}"), reviews);
+  EXPECT_EQ(MetricValue(back->metrics_text, "argus_reviews_total{agent=\"atlas\",verdict=\"approved\"}"), reviews);
   EXPECT_EQ(nlohmann::json::parse(Route(*exporter, "GET", "/api/alerts", "").body).count("kept_from"), 0u);
 }
 
@@ -318,7 +318,7 @@ TEST_F(DatabaseFaultTest, ReplacedByAnotherFileIsCountedAfresh) {
   Demo(path_, 8);
   auto exporter = Make();
   auto first = exporter->RunCycle();
-  const double before = MetricValue(first->metrics_text, "argus_submissions_total{agent=\"atlas\",domain=\"health\"}");
+  const double before = MetricValue(first->metrics_text, "argus_submissions_total{agent=\"atlas\"}");
   EXPECT_GT(before, 0);
   const std::string other = (dir_ / "other.db").string();
   Demo(other, 6);
@@ -326,9 +326,9 @@ TEST_F(DatabaseFaultTest, ReplacedByAnotherFileIsCountedAfresh) {
   auto second = exporter->RunCycle();
   EXPECT_EQ(Up(*second), 1);
   EXPECT_EQ(MetricValue(second->metrics_text, "argus_database_reloads_total"), 1);
-  EXPECT_EQ(MetricValue(second->metrics_text, "argus_submissions_total{agent=\"atlas\",domain=\"health\"}"),
+  EXPECT_EQ(MetricValue(second->metrics_text, "argus_submissions_total{agent=\"atlas\"}"),
             before) << "the same demo counted once, not twice";
-  EXPECT_EQ(MetricValue(second->metrics_text, "argus_submissions_total{agent=\"hale\",domain=\"health\"}"), -1);
+  EXPECT_EQ(MetricValue(second->metrics_text, "argus_submissions_total{agent=\"hale\"}"), -1);
   EXPECT_NE(logs_.str().find("database replaced; counting its rows again"), std::string::npos);
 }
 

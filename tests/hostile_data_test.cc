@@ -204,7 +204,10 @@ TEST_F(HostileDataTest, AbsurdCostsAreSkippedAndCountedAndNothingOverflows) {
   EXPECT_NE(published->metrics_text.find(
                 "argus_rows_skipped_total{reason=\"invalid_value\",table=\"costs\"} 6\n"),
             std::string::npos);
-  EXPECT_NE(published->metrics_text.find("argus_cost_usd_total{agent=\"dax\",model=\"unknown\"} 0.25"),
+  EXPECT_NE(published->metrics_text.find("argus_model_cost_usd_total{model=\"unknown\"} 0.25"),
+            std::string::npos)
+      << published->metrics_text;
+  EXPECT_NE(published->metrics_text.find("argus_cost_usd_total{agent=\"dax\"} 0.25"),
             std::string::npos)
       << published->metrics_text.substr(0, 3000);
 }

@@ -8,11 +8,8 @@ namespace argus::testing {
 namespace {
 
 double Rejections(const PipelineTotals& t, const std::string& reason) {
-  double n = 0;
-  for (const auto& [key, count] : t.rejections) {
-    if (std::get<2>(key) == reason) n += count;
-  }
-  return n;
+  auto it = t.counts().rejections.find(reason);
+  return it == t.counts().rejections.end() ? 0 : it->second;
 }
 
 // Reasons are ranked over the first read that reached the reviews, not over
@@ -51,15 +48,20 @@ TEST(PipelineTotals, ARecountKeepsItsLabelsAndTheCountsOfATableThatFails) {
   p.source().fail_costs = true;
   EXPECT_FALSE(feed.Read(kNow).errors.costs.empty());
   double usd = 0;
-  for (const auto& [key, v] : totals.cost_usd) usd += v;
+  for (const auto& [key, v] : totals.counts().cost_usd) usd += v;
   EXPECT_EQ(usd, 2.5) << "the costs of the last good read, not nothing";
   EXPECT_EQ(Rejections(totals, "common"), 3);
   EXPECT_EQ(Rejections(totals, "other"), 6) << "'rare' keeps its label 'other'";
   p.source().fail_costs = false;
   feed.Read(kNow);
   usd = 0;
-  for (const auto& [key, v] : totals.cost_usd) usd += v;
+  for (const auto& [key, v] : totals.counts().cost_usd) usd += v;
   EXPECT_EQ(usd, 3.5);
+  // By agent and by model, never by both.
+  EXPECT_EQ(totals.counts().cost_usd.at("rio"), 3.5);
+  EXPECT_EQ(totals.counts().model_cost_usd.size(), 1u);
+  EXPECT_EQ(totals.counts().reviews.at({"rio", "rejected"}), 9);
+  EXPECT_EQ(totals.counts().domain_reviews.at({"legal", "rejected"}), 9);
 }
 
 TEST(PipelineTotals, AReplacedDatabaseIsCountedAfresh) {

@@ -111,9 +111,12 @@ TEST_F(ServerTest, MetricsServesTheLastCycleInTheTextFormat) {
                            "argus_throughput_reviews{domain=\"legal\"} 0",
                            "argus_agent_cost_usd{agent=\"echo\",window=\"current\"}",
                            "argus_exporter_build_info{revision=",
-                           "argus_reviews_total{agent=\"dax\",domain=\"ai-alignment\",verdict=\"rejected\"}",
-                           "argus_rejections_total{agent=\"cato\"",
-                           "argus_cost_usd_total{agent=\"echo\",model=\"claude-opus\"} 5",
+                           "argus_reviews_total{agent=\"dax\",verdict=\"rejected\"}",
+                           "argus_domain_reviews_total{domain=\"ai-alignment\",verdict=\"rejected\"}",
+                           "argus_rejections_total{reason=\"missing_evidence\"}",
+                           "argus_cost_usd_total{agent=\"echo\"} ",
+                           "argus_model_cost_usd_total{model=\"claude-opus\"} ",
+                           "argus_domain_submissions_total{domain=\"legal\"}",
                            "argus_check_success{check=\"dormant_agent\"} 1"}) {
     EXPECT_NE(r.body.find(line), std::string::npos) << line;
   }

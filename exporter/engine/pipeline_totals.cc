@@ -20,14 +20,9 @@ void PipelineTotals::Restart(RestartCause cause) {
     return;
   }
   // Counted again from nothing, with the labels given so far.
-  before_recount_ = Counts{std::move(submissions), std::move(reviews), std::move(rejections),
-                           std::move(cost_usd), skipped};
-  submissions.clear();
-  reviews.clear();
-  rejections.clear();
-  cost_usd.clear();
+  before_recount_ = std::move(counts_);
+  counts_ = Counts();
   unlabelled_.clear();
-  skipped = SkippedRows();
 }
 
 const std::string& PipelineTotals::ReasonLabel(const std::string& reason) {
@@ -42,42 +37,59 @@ const std::string& PipelineTotals::ReasonLabel(const std::string& reason) {
   return reason_labels_.emplace(reason, label).first->second;
 }
 
-void PipelineTotals::Submission(const SubmissionRow& r) { submissions[{r.agent, r.domain}] += 1; }
+void PipelineTotals::Submission(const SubmissionRow& r) {
+  counts_.submissions[r.agent] += 1;
+  counts_.domain_submissions[r.domain] += 1;
+}
 
 void PipelineTotals::Review(const ReviewRow& r) {
-  reviews[{r.agent, r.domain, r.approved ? "approved" : "rejected"}] += 1;
+  const char* verdict = r.approved ? "approved" : "rejected";
+  counts_.reviews[{r.agent, verdict}] += 1;
+  counts_.domain_reviews[{r.domain, verdict}] += 1;
   if (r.approved) return;
   if (labelled_) {
-    rejections[{r.agent, r.domain, ReasonLabel(r.reason)}] += 1;
+    counts_.rejections[ReasonLabel(r.reason)] += 1;
   } else {
-    unlabelled_[{r.agent, r.domain, r.reason}] += 1;
+    unlabelled_[r.reason] += 1;
   }
 }
 
-void PipelineTotals::Cost(const CostRow& r) { cost_usd[{r.agent, r.model}] += r.usd; }
+void PipelineTotals::Cost(const CostRow& r) {
+  counts_.cost_usd[r.agent] += r.usd;
+  counts_.model_cost_usd[r.model] += r.usd;
+}
 
 void PipelineTotals::Skipped(const SkippedRows& rows) {
-  skipped.submissions += rows.submissions;
-  skipped.reviews += rows.reviews;
-  skipped.costs += rows.costs;
+  counts_.skipped.submissions += rows.submissions;
+  counts_.skipped.reviews += rows.reviews;
+  counts_.skipped.costs += rows.costs;
+}
+
+std::vector<std::string> PipelineTotals::Agents() const {
+  std::vector<std::string> agents;
+  for (const auto& [agent, n] : counts_.submissions) agents.push_back(agent);
+  return agents;
 }
 
 void PipelineTotals::EndOfRead(const TableErrors& errors) {
   if (before_recount_) {
     Counts& before = *before_recount_;
     if (!errors.submissions.empty()) {
-      submissions = std::move(before.submissions);
-      skipped.submissions = before.skipped.submissions;
+      counts_.submissions = std::move(before.submissions);
+      counts_.domain_submissions = std::move(before.domain_submissions);
+      counts_.skipped.submissions = before.skipped.submissions;
     }
     if (!errors.reviews.empty()) {
-      reviews = std::move(before.reviews);
-      rejections = std::move(before.rejections);
+      counts_.reviews = std::move(before.reviews);
+      counts_.domain_reviews = std::move(before.domain_reviews);
+      counts_.rejections = std::move(before.rejections);
       unlabelled_.clear();
-      skipped.reviews = before.skipped.reviews;
+      counts_.skipped.reviews = before.skipped.reviews;
     }
     if (!errors.costs.empty()) {
-      cost_usd = std::move(before.cost_usd);
-      skipped.costs = before.skipped.costs;
+      counts_.cost_usd = std::move(before.cost_usd);
+      counts_.model_cost_usd = std::move(before.model_cost_usd);
+      counts_.skipped.costs = before.skipped.costs;
     }
     before_recount_.reset();
   }
@@ -85,15 +97,10 @@ void PipelineTotals::EndOfRead(const TableErrors& errors) {
   // them before any is given a label, so the most frequent get their own.
   if (labelled_ || !errors.reviews.empty()) return;
   labelled_ = true;
-  std::map<std::string, double> by_reason;
-  for (const auto& [key, n] : unlabelled_) by_reason[std::get<2>(key)] += n;
-  std::vector<std::pair<std::string, double>> ranked(by_reason.begin(), by_reason.end());
+  std::vector<std::pair<std::string, double>> ranked(unlabelled_.begin(), unlabelled_.end());
   std::stable_sort(ranked.begin(), ranked.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
-  for (const auto& [reason, n] : ranked) ReasonLabel(reason);
-  for (const auto& [key, n] : unlabelled_) {
-    rejections[{std::get<0>(key), std::get<1>(key), ReasonLabel(std::get<2>(key))}] += n;
-  }
+  for (const auto& [reason, n] : ranked) counts_.rejections[ReasonLabel(reason)] += n;
   unlabelled_.clear();
 }
 

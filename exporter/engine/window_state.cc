@@ -92,6 +92,9 @@ void WindowState::Advance(const Segments& segments, TimeLog<Entry>& log, Millis 
     auto first = std::upper_bound(rows.begin(), rows.begin() + old_rows, log.pending.front());
     std::inplace_merge(first, rows.begin() + old_rows, rows.end());
     log.pending.clear();
+    // A cold read's buffer is large: let it go rather than keep it for the
+    // few rows of the cycles to come.
+    if (log.pending.capacity() > 65536) log.pending.shrink_to_fit();
     log.pending_earliest.reset();
     // Where each edge now falls, as of the previous now.
     for (int k = 0; k <= segments.size(); ++k) {

@@ -1,5 +1,7 @@
 #include "exporter/serve/exporter.h"
 
+#include <malloc.h>
+
 #include "exporter/source/sqlite_connection.h"
 
 #include <chrono>
@@ -185,6 +187,7 @@ void Exporter::ApplyReload() {
   reloads_applied_ = applied;
   lock.unlock();
   engine_ = std::move(engine);
+  read_whole_ = true;
 }
 
 std::shared_ptr<const Published> Exporter::DoCycle() {
@@ -196,6 +199,7 @@ std::shared_ptr<const Published> Exporter::DoCycle() {
   published->result = engine_->Run(now);
   CycleResult& result = published->result;
   if (feed_->replacements() > replacements_seen_) {
+    read_whole_ = true;
     log_.Warn("database replaced; counting its rows again");
     stats_.database_reloads += double(feed_->replacements() - replacements_seen_);
     replacements_seen_ = feed_->replacements();
@@ -244,10 +248,14 @@ std::shared_ptr<const Published> Exporter::DoCycle() {
     }
   }
   published->metrics_text = RenderMetrics(config, result, totals_, stats_);
-  agents_.clear();
-  for (const auto& [key, n] : totals_.submissions) {
-    if (agents_.empty() || agents_.back() != key.first) agents_.push_back(key.first);
+  if (read_whole_) {
+    // After a cycle that read the whole history (the first, after a reload
+    // or a replaced database), the reader threads' buffers go back to the
+    // system instead of staying in the allocator's arenas.
+    malloc_trim(0);
+    read_whole_ = false;
   }
+  agents_ = totals_.Agents();
   published->known_agents = agents_;
 
   if (!result.database_ok() && ReadsInterrupted()) {

@@ -121,6 +121,9 @@ class Exporter {
   std::unique_ptr<IncrementalEngine> engine_;
   ExporterStats stats_;
   int64_t replacements_seen_ = 0;
+  // The next cycle reads the whole history (the first one, after a reload
+  // or a replaced database); its memory is trimmed after it.
+  bool read_whole_ = true;
   // What each check said in its last good run, served again (marked as
   // such) while it cannot run: Argus never answers "all clear" blind.
   struct LastGood {

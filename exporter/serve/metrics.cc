@@ -92,9 +92,9 @@ void AddExporterMetrics(Registry& r, const Config& config, const CycleResult& cy
                           "verdict), too_large (a text field over 1 MiB), invalid_value (an "
                           "impossible cost).");
   const std::pair<const char*, const SkipCounts*> tables[] = {
-      {"submissions", &totals.skipped.submissions},
-      {"reviews", &totals.skipped.reviews},
-      {"costs", &totals.skipped.costs}};
+      {"submissions", &totals.counts().skipped.submissions},
+      {"reviews", &totals.counts().skipped.reviews},
+      {"costs", &totals.counts().skipped.costs}};
   for (const auto& [table, counts] : tables) {
     for (size_t i = 0; i < counts->by_reason.size(); ++i) {
       skipped.Add({{"table", table}, {"reason", kSkipReasonNames[i]}})
@@ -116,32 +116,32 @@ void AddExporterMetrics(Registry& r, const Config& config, const CycleResult& cy
   }
 }
 
-void AddPipelineTotals(Registry& r, const PipelineTotals& t) {
-  auto& submissions = Counter(r, "submissions_total", "Submissions handed in, by agent and domain.");
-  for (const auto& [key, n] : t.submissions) {
-    submissions.Add({{"agent", ValidUtf8(key.first)}, {"domain", ValidUtf8(key.second)}})
-        .Increment(n);
-  }
-  auto& reviews = Counter(r, "reviews_total", "Reviews, by agent, domain and verdict.");
-  for (const auto& [key, n] : t.reviews) {
-    const auto& [agent, domain, verdict] = key;
-    reviews.Add({{"agent", ValidUtf8(agent)}, {"domain", ValidUtf8(domain)}, {"verdict", verdict}})
-        .Increment(n);
-  }
-  auto& rejections = Counter(r, "rejections_total",
-                             "Rejections, by agent, domain and reason (beyond the top reasons: other).");
-  for (const auto& [key, n] : t.rejections) {
-    const auto& [agent, domain, reason] = key;
-    rejections
-        .Add({{"agent", ValidUtf8(agent)}, {"domain", ValidUtf8(domain)}, {"reason", ValidUtf8(reason)}})
-        .Increment(n);
-  }
-  auto& cost = Counter(r, "cost_usd_total", "Spend in US dollars, by agent and model.");
-  for (const auto& [key, usd] : t.cost_usd) {
-    cost.Add({{"agent", ValidUtf8(key.first)},
-              {"model", key.second.empty() ? "unknown" : ValidUtf8(key.second)}})
-        .Increment(usd);
-  }
+void AddPipelineTotals(Registry& r, const PipelineTotals& totals) {
+  const PipelineTotals::Counts& t = totals.counts();
+  // One dimension each (and the verdict): the series add up, never multiply.
+  auto by = [&](const char* name, const char* help, const char* label,
+                const std::map<std::string, double>& counts, const char* empty) {
+    auto& family = Counter(r, name, help);
+    for (const auto& [value, n] : counts) {
+      family.Add({{label, value.empty() ? std::string(empty) : ValidUtf8(value)}}).Increment(n);
+    }
+  };
+  auto by_verdict = [&](const char* name, const char* help, const char* label,
+                        const std::map<PipelineTotals::Verdict, double>& counts) {
+    auto& family = Counter(r, name, help);
+    for (const auto& [key, n] : counts) {
+      family.Add({{label, ValidUtf8(key.first)}, {"verdict", key.second}}).Increment(n);
+    }
+  };
+  by("submissions_total", "Submissions handed in, by agent.", "agent", t.submissions, "");
+  by("domain_submissions_total", "Submissions handed in, by domain.", "domain", t.domain_submissions, "");
+  by_verdict("reviews_total", "Reviews, by agent and verdict.", "agent", t.reviews);
+  by_verdict("domain_reviews_total", "Reviews, by domain and verdict.", "domain", t.domain_reviews);
+  by("rejections_total", "Rejections, by reason (beyond the top reasons: other).", "reason", t.rejections,
+     "none");
+  by("cost_usd_total", "Spend in US dollars, by agent.", "agent", t.cost_usd, "");
+  by("model_cost_usd_total", "Spend in US dollars, by model (unknown when not recorded).", "model",
+     t.model_cost_usd, "unknown");
 }
 
 void AddDetectionGauges(Registry& r, const Config& config, const CycleResult& cycle) {
