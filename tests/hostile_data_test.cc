@@ -204,7 +204,7 @@ TEST_F(HostileDataTest, AbsurdCostsAreSkippedAndCountedAndNothingOverflows) {
   EXPECT_NE(published->metrics_text.find(
                 "argus_rows_skipped_total{reason=\"invalid_value\",table=\"costs\"} 6\n"),
             std::string::npos);
-  EXPECT_NE(published->metrics_text.find("argus_model_cost_usd_total{model=\"unknown\"} 0.25"),
+  EXPECT_NE(published->metrics_text.find("argus_cost_usd_by_model_total{model=\"unknown\"} 0.25"),
             std::string::npos)
       << published->metrics_text;
   EXPECT_NE(published->metrics_text.find("argus_cost_usd_total{agent=\"dax\"} 0.25"),
@@ -238,7 +238,7 @@ TEST_F(HostileDataTest, NamesThatAreNotUtf8OrTooLongStayDistinctAndTheirLinksWor
   Logger log(std::cerr, LogLevel::kError);
   Exporter exporter(Config(), std::make_unique<SqliteSource>(path_, SourceQueries()), kNow, log);
   exporter.RunCycle();
-  const std::string page = *RenderStatusPage(exporter);
+  const std::string page = *RenderStatusPage(exporter).page;
   std::set<std::string> linked;
   const std::regex link("href=\"/agents/([^\"?]+)\"");
   for (std::sregex_iterator it(page.begin(), page.end(), link), end; it != end; ++it) {

@@ -150,6 +150,20 @@ TEST_F(LargeBodyTest, EveryEndpointArrivesWholeWithAnyConnectionHandling) {
   }
 }
 
+// The status page is gzipped for a browser that takes it: the same page,
+// made once per cycle.
+TEST_F(LargeBodyTest, TheStatusPageIsGzippedWhenAskedAndIsTheSamePage) {
+  const HttpReply plain = SendRaw(port_, Request("/", "HTTP/1.1", "Connection: close\r\n"));
+  const HttpReply zipped =
+      SendRaw(port_, Request("/", "HTTP/1.1", "Accept-Encoding: gzip\r\nConnection: close\r\n"));
+  ASSERT_EQ(plain.status, 200);
+  ASSERT_EQ(zipped.status, 200);
+  EXPECT_EQ(plain.headers.find("Content-Encoding"), std::string::npos);
+  EXPECT_NE(zipped.headers.find("Content-Encoding: gzip"), std::string::npos);
+  EXPECT_LT(zipped.body.size(), plain.body.size() / 4);
+  EXPECT_TRUE(Gunzip(zipped.body) == plain.body);
+}
+
 TEST_F(LargeBodyTest, MetricsAreGzippedWhenAskedAndOnlyThen) {
   const std::string& plain = exporter_->Latest()->metrics_text;
   ASSERT_GE(plain.size(), 1u << 20);

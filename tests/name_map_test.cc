@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "exporter/base/format.h"
 #include "exporter/engine/config.h"
 #include "exporter/engine/engine.h"
 #include "exporter/source/name_map.h"
@@ -33,6 +34,31 @@ TEST(NameMap, RelabelRulesMapWholeNamesFirstMatchWins) {
   EXPECT_EQ(Mapped(map, NameKind::kModel, "gpt-4o-2024-08-06"), "gpt-4o");
   EXPECT_EQ(Mapped(map, NameKind::kReason, ""), "");
   EXPECT_EQ(map.folding(NameKind::kAgent).kept, 3u);  // researcher, any-x, my-run-8812-researcher
+}
+
+// What a rule makes is a name like any other: valid, bounded text; a rule
+// that maps to "other" folds nothing.
+TEST(NameMap, ARulesResultIsANameLikeAnyOther) {
+  NameRules rules;
+  rules.relabel = {{NameKind::kAgent, "tmp-(.*)", "other"}, {NameKind::kAgent, "(.*)", "$1$1$1"}};
+  rules.max_values = {2, 0, 0, 0};
+  NameMap map(rules);
+  EXPECT_EQ(Mapped(map, NameKind::kAgent, "tmp-1"), kOtherName);
+  EXPECT_EQ(map.folding(NameKind::kAgent).folded_rows, 0u);
+  const std::string long_name = Mapped(map, NameKind::kAgent, std::string(150, 'a'));
+  EXPECT_LE(long_name.size(), 200u);
+  EXPECT_TRUE(IsHashedName(long_name)) << long_name;
+  // $n must name a group the regex has; ${1} is not the syntax.
+  for (const RelabelRule& bad : {RelabelRule{NameKind::kAgent, "run-\\d+", "$1"},
+                                 RelabelRule{NameKind::kAgent, "(a)(b)", "$3"},
+                                 RelabelRule{NameKind::kAgent, "(a)", "${1}"}}) {
+    NameRules r;
+    r.relabel = {bad};
+    EXPECT_NE(ValidateNameRules(r), "") << bad.regex << " -> " << bad.replacement;
+  }
+  NameRules good;
+  good.relabel = {{NameKind::kAgent, "(a)(b)", "$2-$1 costs $$5"}};
+  EXPECT_EQ(ValidateNameRules(good), "");
 }
 
 TEST(NameMap, NamesBeyondTheLimitReadAsOtherAndKeepItForTheMapsLife) {

@@ -113,6 +113,7 @@ TEST(Charts, EveryTextIsEscapedAndEveryNumberFinite) {
   EXPECT_EQ(HtmlEscape("\xE2\x80\xAERLO \xE2\x81\xA6iso\xE2\x81\xA9 a\x01\x7F\nb\tc"),
             "\xEF\xBF\xBDRLO \xEF\xBF\xBDiso\xEF\xBF\xBD a\xEF\xBF\xBD\xEF\xBF\xBD\nb\tc");
   EXPECT_EQ(HtmlEscape("caf\xC3\xA9 \xE2\x80\x94 \xE2\x80\x8B"), "caf\xC3\xA9 \xE2\x80\x94 \xE2\x80\x8B");
+  EXPECT_EQ(HtmlEscape("a\r\nb\xC2\x85" "z\xC2\xA0"), "a\r\nb\xEF\xBF\xBD" "z\xC2\xA0");  // CRLF stays; NEL (C1) goes
   EXPECT_EQ(DataNumber(0.22222222), "0.222222");
   EXPECT_EQ(DataNumber(34.6071), "34.6071");
   EXPECT_EQ(DataNumber(1200), "1200");

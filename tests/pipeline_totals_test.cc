@@ -64,6 +64,25 @@ TEST(PipelineTotals, ARecountKeepsItsLabelsAndTheCountsOfATableThatFails) {
   EXPECT_EQ(totals.counts().domain_reviews.at({"legal", "rejected"}), 9);
 }
 
+// A recount whose reviews fail keeps every count of the reviews: by agent,
+// by domain and by reason.
+TEST(PipelineTotals, ARecountWhoseReviewsFailKeepsEveryReviewCount) {
+  TestPipeline p;
+  p.Review("rio", "legal", kHour, false, "common");
+  p.Review("ada", "health", kHour, true, "");
+  RowFeed feed(p.source(), /*incremental=*/false);
+  PipelineTotals totals(5);
+  feed.Join(&totals);
+  feed.Read(kNow);
+  p.source().fail_reviews = true;
+  EXPECT_FALSE(feed.Read(kNow).errors.reviews.empty());
+  EXPECT_EQ(totals.counts().reviews.at({"rio", "rejected"}), 1);
+  EXPECT_EQ(totals.counts().domain_reviews.at({"legal", "rejected"}), 1);
+  EXPECT_EQ(totals.counts().domain_reviews.at({"health", "approved"}), 1);
+  EXPECT_EQ(Rejections(totals, "common"), 1);
+  EXPECT_EQ(totals.counts().submissions.at("ada"), 1) << "the submissions were read again";
+}
+
 TEST(PipelineTotals, AReplacedDatabaseIsCountedAfresh) {
   TestPipeline p;
   for (int i = 0; i < 4; ++i) p.Review("rio", "legal", kHour, false, "common");

@@ -112,11 +112,11 @@ TEST_F(ServerTest, MetricsServesTheLastCycleInTheTextFormat) {
                            "argus_agent_cost_usd{agent=\"echo\",window=\"current\"}",
                            "argus_exporter_build_info{revision=",
                            "argus_reviews_total{agent=\"dax\",verdict=\"rejected\"}",
-                           "argus_domain_reviews_total{domain=\"ai-alignment\",verdict=\"rejected\"}",
+                           "argus_reviews_by_domain_total{domain=\"ai-alignment\",verdict=\"rejected\"}",
                            "argus_rejections_total{reason=\"missing_evidence\"}",
                            "argus_cost_usd_total{agent=\"echo\"} ",
-                           "argus_model_cost_usd_total{model=\"claude-opus\"} ",
-                           "argus_domain_submissions_total{domain=\"legal\"}",
+                           "argus_cost_usd_by_model_total{model=\"claude-opus\"} ",
+                           "argus_submissions_by_domain_total{domain=\"legal\"}",
                            "argus_check_success{check=\"dormant_agent\"} 1"}) {
     EXPECT_NE(r.body.find(line), std::string::npos) << line;
   }
@@ -550,6 +550,9 @@ TEST_F(ServerTest, AgentPageIsTheFailureReportForAPerson) {
   EXPECT_NE(page.body.find("data-agent=\"..\" data-hours=\"6\""), std::string::npos);
   EXPECT_NE(page.body.find("href=\"/agents/?agent=..&amp;hours=24\""), std::string::npos);
   EXPECT_EQ(Get(port_, "/agents/?agent=..&days=1").status, 400);
+  page = Get(port_, "/agents/?hours=6&agent=%2E%2E");  // any order, encoded
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("data-agent=\"..\" data-hours=\"6\""), std::string::npos);
   // An agent never seen has an empty report, not an error.
   page = Get(port_, "/agents/nobody");
   EXPECT_EQ(page.status, 200);

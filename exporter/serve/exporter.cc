@@ -248,7 +248,7 @@ std::shared_ptr<const Published> Exporter::DoCycle() {
     }
   }
   published->metrics_text = RenderMetrics(config, result, totals_, stats_);
-  if (read_whole_) {
+  if (read_whole_ && result.database_ok()) {
     // After a cycle that read the whole history (the first, after a reload
     // or a replaced database), the reader threads' buffers go back to the
     // system instead of staying in the allocator's arenas.

@@ -276,15 +276,16 @@ HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view
   if (path == "/api/failure-report" || path == "/api/failure-report/") {
     return ErrorResponse(400, "agent name missing: /api/failure-report/{agent}");
   }
-  if (path == kAgentPrefix && query.rfind("agent=", 0) == 0) {
+  if ((path == kAgentPrefix || path == "/agents") && !query.empty()) {
     // An agent named only with dots, whose path a browser would resolve
-    // away: /agents/?agent=..&hours=N.
-    const size_t amp = query.find('&');
+    // away: /agents/?agent=..&hours=N, the parameters in any order.
+    std::map<std::string, std::string> params;
+    std::string error;
+    if (!ParseQuery(query, {"agent", "hours"}, &params, &error)) return ErrorResponse(400, error);
+    std::string hours_query = params.count("hours") ? "hours=" + PercentEncode(params["hours"]) : "";
     std::string agent;
     int hours;
-    if (auto bad = ReportRequest(query.substr(6, amp == std::string_view::npos ? std::string_view::npos : amp - 6),
-                                 amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1),
-                                 "/agents/{agent}", &agent, &hours)) {
+    if (auto bad = ReportRequest(PercentEncode(params["agent"]), hours_query, "/agents/{agent}", &agent, &hours)) {
       return *bad;
     }
     return AgentPage(exporter, agent, hours, paths);
@@ -305,8 +306,9 @@ HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view
   }
   if (path == "/") {
     HttpResponse r;
-    r.shared_body = RenderStatusPage(exporter, paths);  // one page per cycle, shared
-    r.gzip_body = StatusPageGzip(exporter, paths);
+    StatusPageBodies bodies = RenderStatusPage(exporter, paths);  // one page per cycle, shared
+    r.shared_body = std::move(bodies.page);
+    r.gzip_body = std::move(bodies.gzip);
     r.content_type = "text/html; charset=utf-8";
     return r;
   }

@@ -69,11 +69,13 @@ constexpr size_t kMaxQueryParams = 16;
 // no script, nothing fetched from elsewhere; every string is escaped.
 // The status page is drawn from what the cycle published (a view never
 // reads the database).
-std::shared_ptr<const std::string> RenderStatusPage(const Exporter& exporter, const WebPaths& paths = {});
-// The same page gzip-compressed (for a client that takes gzip), or none
-// before the first cycle.
-std::function<std::shared_ptr<const std::string>()> StatusPageGzip(const Exporter& exporter,
-                                                                   const WebPaths& paths);
+// The status page of the last cycle, and the same page gzip-compressed
+// (made at the first view that takes gzip; none before the first cycle).
+struct StatusPageBodies {
+  std::shared_ptr<const std::string> page;
+  std::function<std::shared_ptr<const std::string>()> gzip;
+};
+StatusPageBodies RenderStatusPage(const Exporter& exporter, const WebPaths& paths = {});
 HttpResponse AgentPage(Exporter& exporter, const std::string& agent, int hours,
                        const WebPaths& paths);
 

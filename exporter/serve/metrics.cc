@@ -134,13 +134,13 @@ void AddPipelineTotals(Registry& r, const PipelineTotals& totals) {
     }
   };
   by("submissions_total", "Submissions handed in, by agent.", "agent", t.submissions, "");
-  by("domain_submissions_total", "Submissions handed in, by domain.", "domain", t.domain_submissions, "");
+  by("submissions_by_domain_total", "Submissions handed in, by domain.", "domain", t.domain_submissions, "");
   by_verdict("reviews_total", "Reviews, by agent and verdict.", "agent", t.reviews);
-  by_verdict("domain_reviews_total", "Reviews, by domain and verdict.", "domain", t.domain_reviews);
+  by_verdict("reviews_by_domain_total", "Reviews, by domain and verdict.", "domain", t.domain_reviews);
   by("rejections_total", "Rejections, by reason (beyond the top reasons: other).", "reason", t.rejections,
      "none");
   by("cost_usd_total", "Spend in US dollars, by agent.", "agent", t.cost_usd, "");
-  by("model_cost_usd_total", "Spend in US dollars, by model (unknown when not recorded).", "model",
+  by("cost_usd_by_model_total", "Spend in US dollars, by model (unknown when not recorded).", "model",
      t.model_cost_usd, "unknown");
 }
 

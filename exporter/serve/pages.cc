@@ -26,8 +26,13 @@ std::string HtmlEscape(std::string_view text) {
       i += 2;
       continue;
     }
-    if ((static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') || c == '\x7F') {
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == '\x7F') {
       out += "\xEF\xBF\xBD";
+      continue;
+    }
+    if (c == '\xC2' && i + 1 < valid.size() && u(1) >= 0x80 && u(1) <= 0x9F) {  // C1 controls
+      out += "\xEF\xBF\xBD";
+      i += 1;
       continue;
     }
     switch (c) {
@@ -320,7 +325,8 @@ std::string StatusPageOf(const Published& p, const Config& config, const WebPath
             AlertRows(p, config, paths, std::vector<const Alert*>(alerts.begin(), alerts.begin() + shown));
     if (alerts.size() > shown) {
       html += "<p class=\"muted\">" + std::to_string(alerts.size() - shown) +
-              " more alerts, less severe, are not shown here: see <a href=\"" + HtmlEscape(paths.base) +
+              " more alerts, further down the list (worst first), are not shown here: see <a href=\"" +
+              HtmlEscape(paths.base) +
               "api/alerts\">/api/alerts</a>.</p>\n";
     }
   }
@@ -383,25 +389,19 @@ std::string StatusPageOf(const Published& p, const Config& config, const WebPath
 
 }  // namespace
 
-std::shared_ptr<const std::string> RenderStatusPage(const Exporter& exporter, const WebPaths& paths) {
+StatusPageBodies RenderStatusPage(const Exporter& exporter, const WebPaths& paths) {
+  // One cycle and one configuration for both bodies.
   auto latest = exporter.Latest();
   auto config = exporter.config();
   if (!latest) {
-    return std::make_shared<const std::string>(
-        Head("Argus") + "<body>\n" + Nav(paths, *config) +
-        "<h1>Argus</h1>\n<p class=\"muted\">No check cycle has completed yet.</p></body></html>\n");
+    return {std::make_shared<const std::string>(
+                Head("Argus") + "<body>\n" + Nav(paths, *config) +
+                "<h1>Argus</h1>\n<p class=\"muted\">No check cycle has completed yet.</p></body></html>\n"),
+            {}};
   }
-  return latest->StatusPage(paths.base, [&] { return StatusPageOf(*latest, *config, paths); });
-}
-
-std::function<std::shared_ptr<const std::string>()> StatusPageGzip(const Exporter& exporter,
-                                                                   const WebPaths& paths) {
-  auto latest = exporter.Latest();
-  auto config = exporter.config();
-  if (!latest) return {};
-  return [latest, config, paths] {
-    return latest->StatusPageGzip(paths.base, [&] { return StatusPageOf(*latest, *config, paths); });
-  };
+  auto render = [latest, config, paths] { return StatusPageOf(*latest, *config, paths); };
+  return {latest->StatusPage(paths.base, render),
+          [latest, paths, render] { return latest->StatusPageGzip(paths.base, render); }};
 }
 
 HttpResponse AgentPage(Exporter& exporter, const std::string& agent, int hours, const WebPaths& paths) {

@@ -1,5 +1,7 @@
 #include "exporter/source/name_map.h"
 
+#include "exporter/base/format.h"
+
 namespace argus {
 
 bool NameRules::operator==(const NameRules& o) const {
@@ -14,11 +16,22 @@ bool NameRules::operator==(const NameRules& o) const {
 std::string ValidateNameRules(const NameRules& rules) {
   for (size_t i = 0; i < rules.relabel.size(); ++i) {
     const RelabelRule& r = rules.relabel[i];
+    size_t groups = 0;
     try {
       std::regex compiled(r.regex, std::regex::ECMAScript);
-      (void)compiled;
+      groups = compiled.mark_count();
     } catch (const std::regex_error& e) {
       return "rule " + std::to_string(i + 1) + ": regex '" + r.regex + "' does not compile: " + e.what();
+    }
+    // $1..$9 must name a group of the regex; ${1} is not this syntax.
+    for (size_t at = r.replacement.find('$'); at != std::string::npos; at = r.replacement.find('$', at + 2)) {
+      const char next = at + 1 < r.replacement.size() ? r.replacement[at + 1] : '\0';
+      if (next == '$') continue;
+      if (next < '1' || next > '9' || static_cast<size_t>(next - '0') > groups) {
+        return "rule " + std::to_string(i + 1) + ": replacement '" + r.replacement + "' refers to " +
+               (next == '{' ? std::string("${...}: write $1") : "a group the regex does not have") +
+               " (it has " + std::to_string(groups) + ")";
+      }
     }
     if (r.regex.size() > 1000 || r.replacement.size() > 1000) {
       return "rule " + std::to_string(i + 1) + ": regex and replacement are at most 1000 characters";
@@ -37,7 +50,8 @@ std::string NameMap::Relabel(NameKind kind, const std::string& raw) const {
   for (size_t i = 0; i < rules_.relabel.size(); ++i) {
     if (rules_.relabel[i].kind != kind) continue;
     std::smatch m;
-    if (std::regex_match(raw, m, compiled_[i])) return m.format(rules_.relabel[i].replacement);
+    // As any name read: valid, bounded text (SafeName).
+    if (std::regex_match(raw, m, compiled_[i])) return SafeName(m.format(rules_.relabel[i].replacement));
   }
   return raw;
 }
@@ -49,25 +63,27 @@ void NameMap::Apply(NameKind kind_id, std::string* name) {
     std::shared_lock lock(kind.mu);
     auto it = kind.cache.find(*name);
     if (it != kind.cache.end()) {
-      if (it->second == kOtherName && *name != kOtherName) kind.folded_rows.fetch_add(1, std::memory_order_relaxed);
-      *name = it->second;
+      if (it->second.folded) kind.folded_rows.fetch_add(1, std::memory_order_relaxed);
+      *name = it->second.name;
       return;
     }
   }
   std::string mapped = Relabel(kind_id, *name);
   std::unique_lock lock(kind.mu);
   const size_t limit = rules_.max_values[static_cast<size_t>(kind_id)];
+  bool folded = false;
   if (!mapped.empty() && !kind.kept.count(mapped)) {
     if (limit == 0 || kind.kept.size() < limit) {
       kind.kept.insert(mapped);
     } else {
       if (kind.first_folded.empty()) kind.first_folded = mapped;
       mapped = kOtherName;
+      folded = true;
     }
   }
-  if (mapped == kOtherName && *name != kOtherName) kind.folded_rows.fetch_add(1, std::memory_order_relaxed);
+  if (folded) kind.folded_rows.fetch_add(1, std::memory_order_relaxed);
   if (kind.cache.size() >= kMaxCache) kind.cache.clear();
-  kind.cache.emplace(*name, mapped);
+  kind.cache.emplace(*name, Mapped{mapped, folded});
   *name = std::move(mapped);
 }
 

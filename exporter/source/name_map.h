@@ -52,9 +52,11 @@ std::string ValidateNameRules(const NameRules& rules);
 
 // The mapping in force, shared by every read of the pipeline's sources
 // (reads run on several threads: thread-safe). Names keep their place once
-// given one: the first max_values distinct names of a kind keep theirs,
-// every later one reads as "other" for as long as the map lives (a reload
-// or a restart starts it again).
+// given one: the first max_values distinct names of a kind read keep
+// theirs (a start reads the history oldest first, so those are the oldest
+// names; relabel rules are the tool for a pipeline of many names), every
+// later one reads as "other" for as long as the map lives (a reload that
+// changes `labels:` makes a new one).
 class NameMap {
  public:
   explicit NameMap(NameRules rules);
@@ -65,7 +67,7 @@ class NameMap {
 
   struct Folding {
     size_t kept = 0;          // distinct names with a place
-    uint64_t folded_rows = 0;  // names read as "other" for want of one
+    uint64_t folded_rows = 0;  // names read as "other" for want of one (each read of a row)
     std::string first_folded;  // the first such name, for the log
   };
   Folding folding(NameKind kind) const;
@@ -73,12 +75,18 @@ class NameMap {
   const NameRules& rules() const { return rules_; }
 
  private:
+  // What a raw name reads as, and whether for want of a place (a rule that
+  // maps it to "other" folds nothing).
+  struct Mapped {
+    std::string name;
+    bool folded = false;
+  };
   struct Kind {
     mutable std::shared_mutex mu;
     // Raw name -> what it reads as. Bounded: cleared when it holds
     // kMaxCache names (a pipeline naming every run anew); the places given
     // stay in `kept`.
-    std::unordered_map<std::string, std::string> cache;
+    std::unordered_map<std::string, Mapped> cache;
     std::unordered_set<std::string> kept;
     std::atomic<uint64_t> folded_rows{0};
     std::string first_folded;
