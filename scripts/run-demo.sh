@@ -15,6 +15,7 @@ Argus is starting on the demo pipeline $db.
   Status page:  http://localhost:$port/
   Metrics:      http://localhost:$port/metrics
   Alerts (API): http://localhost:$port/api/alerts
+  An agent:     http://localhost:$port/agents/dax
   A report:     http://localhost:$port/api/failure-report/dax
 Stop it with Ctrl-C.
 
