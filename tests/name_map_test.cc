@@ -179,5 +179,41 @@ TEST(NameMap, ARelabelledPipelineHasItsRolesAsAgents) {
   std::filesystem::remove_all(dir);
 }
 
+// The places go to the names the source saw last, not to the oldest ones
+// of the history: a pipeline that retired its first agents keeps the names
+// of the ones at work.
+TEST(NameMap, ASourceSeedsThePlacesWithItsLatestNames) {
+  const std::string dir = FreshTestDir("argus_seed_");
+  const std::string path = dir + "/pipeline.db";
+  std::string sql =
+      "CREATE TABLE submissions (id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, agent TEXT NOT NULL,"
+      "  domain TEXT NOT NULL, item TEXT NOT NULL);"
+      "CREATE TABLE reviews (id INTEGER PRIMARY KEY, submission_id INTEGER NOT NULL, reviewed_at TEXT NOT NULL,"
+      "  verdict TEXT NOT NULL, reason TEXT, score REAL, note TEXT);"
+      "CREATE TABLE costs (id INTEGER PRIMARY KEY, incurred_at TEXT NOT NULL, agent TEXT NOT NULL, model TEXT,"
+      "  usd REAL NOT NULL, input_tokens INTEGER, output_tokens INTEGER);";
+  // retired-0..2 worked 20 days ago; now-0..2 in the last hours.
+  int id = 0;
+  for (const char* agent : {"retired-0", "retired-1", "retired-2", "now-0", "now-1", "now-2"}) {
+    const Millis at = kNow - (std::string(agent).rfind("retired", 0) == 0 ? 20 * kDay : 2 * kHour);
+    ++id;
+    sql += "INSERT INTO submissions VALUES (" + std::to_string(id) + ", '" + FormatTimestamp(at) + "', '" +
+           agent + "', 'legal', 'item-" + std::to_string(id) + "');";
+  }
+  ExecSql(path, sql);
+  NameRules rules;
+  rules.max_values = {3, 0, 0, 0};
+  auto map = std::make_shared<NameMap>(rules);
+  SqliteSource source(path, SourceQueries());
+  source.SetNames(map);
+  EXPECT_EQ(map->folding(NameKind::kAgent).kept, 3u);
+  std::vector<std::string> read;
+  ReadStats stats;
+  ASSERT_TRUE(source.ReadSubmissions(ReadRequest(), [&](const SubmissionRow& r) { read.push_back(r.agent); },
+                                     &stats).ok());
+  EXPECT_EQ(read, (std::vector<std::string>{"other", "other", "other", "now-0", "now-1", "now-2"}));
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace argus::testing

@@ -87,6 +87,15 @@ void NameMap::Apply(NameKind kind_id, std::string* name) {
   *name = std::move(mapped);
 }
 
+void NameMap::Seed(NameKind kind_id, const std::string& raw) {
+  if (raw.empty()) return;
+  const std::string mapped = Relabel(kind_id, raw);
+  Kind& kind = kinds_[static_cast<size_t>(kind_id)];
+  const size_t limit = rules_.max_values[static_cast<size_t>(kind_id)];
+  std::unique_lock lock(kind.mu);
+  if (!mapped.empty() && (limit == 0 || kind.kept.size() < limit)) kind.kept.insert(mapped);
+}
+
 NameMap::Folding NameMap::folding(NameKind kind_id) const {
   const Kind& kind = kinds_[static_cast<size_t>(kind_id)];
   std::shared_lock lock(kind.mu);

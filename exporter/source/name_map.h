@@ -41,7 +41,7 @@ struct RelabelRule {
 struct NameRules {
   std::vector<RelabelRule> relabel;
   // Distinct names kept per kind; 0 keeps every name.
-  std::array<size_t, 4> max_values = {500, 100, 100, 50};
+  std::array<size_t, 4> max_values = {300, 100, 100, 50};
 
   bool operator==(const NameRules& o) const;
 };
@@ -52,11 +52,9 @@ std::string ValidateNameRules(const NameRules& rules);
 
 // The mapping in force, shared by every read of the pipeline's sources
 // (reads run on several threads: thread-safe). Names keep their place once
-// given one: the first max_values distinct names of a kind read keep
-// theirs (a start reads the history oldest first, so those are the oldest
-// names; relabel rules are the tool for a pipeline of many names), every
-// later one reads as "other" for as long as the map lives (a reload that
-// changes `labels:` makes a new one).
+// given one: the names seeded (the source's most recent) and then the first
+// read, up to max_values of a kind; every later one reads as "other" for as
+// long as the map lives (a reload that changes `labels:` makes a new one).
 class NameMap {
  public:
   explicit NameMap(NameRules rules);
@@ -64,6 +62,10 @@ class NameMap {
   // Rewrites `name` (of `kind`) in place. An empty name stays empty (no
   // reason, no model).
   void Apply(NameKind kind, std::string* name);
+  // Gives `raw` (relabelled) a place ahead of any read, while places are
+  // left: a source seeds the names it saw last, most recent first, so that
+  // the places go to the names in use rather than to the oldest.
+  void Seed(NameKind kind, const std::string& raw);
 
   struct Folding {
     size_t kept = 0;          // distinct names with a place

@@ -1,5 +1,7 @@
 #include "exporter/source/sqlite_source.h"
 
+#include <unordered_set>
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -371,6 +373,46 @@ Status SqliteSource::MaxIds(int64_t* submissions, int64_t* reviews, int64_t* cos
                                                                 : sqlite3_column_int64(stmt.get(), i);
   }
   return Status::Ok();
+}
+
+// How many of each table's latest rows name the names a NameMap keeps
+// first.
+constexpr int kSeedRows = 20000;
+
+void SqliteSource::SetNames(std::shared_ptr<NameMap> names) {
+  names_ = std::move(names);
+  if (!names_) return;
+  const SourceQueries reference;
+  struct Seed {
+    NameKind kind;
+    bool reference_table;
+    const char* table;
+    const char* column;
+  };
+  const Seed seeds[] = {
+      {NameKind::kAgent, queries_.submissions == reference.submissions, "submissions", "agent"},
+      {NameKind::kDomain, queries_.submissions == reference.submissions, "submissions", "domain"},
+      {NameKind::kReason, queries_.reviews == reference.reviews, "reviews", "reason"},
+      {NameKind::kModel, queries_.costs == reference.costs, "costs", "model"},
+  };
+  Lease db(pool_.get(), path_);
+  if (!db.Acquire().ok()) return;  // not readable yet: places go in the order read
+  for (const Seed& seed : seeds) {
+    const size_t limit = names_->rules().max_values[static_cast<size_t>(seed.kind)];
+    if (!seed.reference_table || limit == 0) continue;
+    // The names of the table's last kSeedRows rows, latest first (read
+    // backwards along the primary key: a few milliseconds).
+    const std::string sql = std::string("SELECT ") + seed.column + " FROM " + seed.table +
+                            " ORDER BY id DESC LIMIT " + std::to_string(kSeedRows);
+    Lease::Borrowed stmt;
+    if (!db.Statement(sql, &stmt).ok()) continue;
+    std::unordered_set<std::string> seen;
+    while (seen.size() < limit && sqlite3_step(stmt.get()) == SQLITE_ROW) {
+      std::string name;
+      AssignName(stmt.get(), 0, &name);
+      if (seen.insert(name).second) names_->Seed(seed.kind, name);
+    }
+  }
 }
 
 int64_t SqliteSource::wal_backoffs() const { return pool_->wal_backoffs(); }

@@ -43,7 +43,9 @@ class SqliteSource : public PipelineSource {
 
   // Maps every name read (NameMap); none maps nothing. Call before the
   // first read.
-  void SetNames(std::shared_ptr<NameMap> names) override { names_ = std::move(names); }
+  // Seeds the map with each kind's most recent names (reference tables
+  // only), so that a limit keeps the names in use.
+  void SetNames(std::shared_ptr<NameMap> names) override;
   const NameMap* names() const override { return names_.get(); }
 
   // How often a read waited for the writer to checkpoint a growing
