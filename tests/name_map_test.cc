@@ -16,6 +16,15 @@
 namespace argus::testing {
 namespace {
 
+// The reference tables, as the pipeline creates them.
+constexpr const char* kSchema =
+    "CREATE TABLE submissions (id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, agent TEXT NOT NULL,"
+    "  domain TEXT NOT NULL, item TEXT NOT NULL);"
+    "CREATE TABLE reviews (id INTEGER PRIMARY KEY, submission_id INTEGER NOT NULL, reviewed_at TEXT NOT NULL,"
+    "  verdict TEXT NOT NULL, reason TEXT, score REAL, note TEXT);"
+    "CREATE TABLE costs (id INTEGER PRIMARY KEY, incurred_at TEXT NOT NULL, agent TEXT NOT NULL, model TEXT,"
+    "  usd REAL NOT NULL, input_tokens INTEGER, output_tokens INTEGER);";
+
 std::string Mapped(NameMap& map, NameKind kind, std::string name) {
   map.Apply(kind, &name);
   return name;
@@ -132,13 +141,7 @@ TEST(NameMap, TheConfigTakesRulesAndLimitsAndRefusesBadOnes) {
 TEST(NameMap, ARelabelledPipelineHasItsRolesAsAgents) {
   const std::string dir = FreshTestDir("argus_names_");
   const std::string path = dir + "/pipeline.db";
-  std::string sql =
-      "CREATE TABLE submissions (id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, agent TEXT NOT NULL,"
-      "  domain TEXT NOT NULL, item TEXT NOT NULL);"
-      "CREATE TABLE reviews (id INTEGER PRIMARY KEY, submission_id INTEGER NOT NULL, reviewed_at TEXT NOT NULL,"
-      "  verdict TEXT NOT NULL, reason TEXT, score REAL, note TEXT);"
-      "CREATE TABLE costs (id INTEGER PRIMARY KEY, incurred_at TEXT NOT NULL, agent TEXT NOT NULL, model TEXT,"
-      "  usd REAL NOT NULL, input_tokens INTEGER, output_tokens INTEGER);";
+  std::string sql = kSchema;
   int id = 0;
   // 40 runs of an hour each over the last 40 hours, two roles each.
   for (int run = 0; run < 40; ++run) {
@@ -185,13 +188,7 @@ TEST(NameMap, ARelabelledPipelineHasItsRolesAsAgents) {
 TEST(NameMap, ASourceSeedsThePlacesWithItsLatestNames) {
   const std::string dir = FreshTestDir("argus_seed_");
   const std::string path = dir + "/pipeline.db";
-  std::string sql =
-      "CREATE TABLE submissions (id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, agent TEXT NOT NULL,"
-      "  domain TEXT NOT NULL, item TEXT NOT NULL);"
-      "CREATE TABLE reviews (id INTEGER PRIMARY KEY, submission_id INTEGER NOT NULL, reviewed_at TEXT NOT NULL,"
-      "  verdict TEXT NOT NULL, reason TEXT, score REAL, note TEXT);"
-      "CREATE TABLE costs (id INTEGER PRIMARY KEY, incurred_at TEXT NOT NULL, agent TEXT NOT NULL, model TEXT,"
-      "  usd REAL NOT NULL, input_tokens INTEGER, output_tokens INTEGER);";
+  std::string sql = kSchema;
   // retired-0..2 worked 20 days ago; now-0..2 in the last hours.
   int id = 0;
   for (const char* agent : {"retired-0", "retired-1", "retired-2", "now-0", "now-1", "now-2"}) {
