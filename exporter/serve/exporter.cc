@@ -96,7 +96,6 @@ std::shared_ptr<const Published> Exporter::RunCycle() {
 
   lock.lock();
   latest_ = published;
-  known_agents_ = agents_;
   in_flight_.reset();
   lock.unlock();
   promise.set_value(published);
@@ -255,8 +254,7 @@ std::shared_ptr<const Published> Exporter::DoCycle() {
     malloc_trim(0);
     read_whole_ = false;
   }
-  agents_ = totals_.Agents();
-  published->known_agents = agents_;
+  published->known_agents = totals_.Agents();
 
   if (!result.database_ok() && ReadsInterrupted()) {
     log_.Info("cycle interrupted: shutting down");
@@ -300,11 +298,6 @@ void Exporter::KeepLastGood(const Config& config, CycleResult& result) {
     kept = true;
   }
   if (kept) SortAlerts(result.alerts);
-}
-
-std::vector<std::string> Exporter::KnownAgents() const {
-  std::lock_guard lock(mu_);
-  return known_agents_;
 }
 
 FailureReportResult Exporter::Report(const std::string& agent, int hours) {

@@ -95,8 +95,6 @@ class Exporter {
   // Records a reload that was refused (the old configuration keeps running),
   // and publishes that in a new cycle's metrics.
   void ReloadFailed();
-  // Agents seen in the pipeline's totals as of the last cycle, sorted.
-  std::vector<std::string> KnownAgents() const;
 
  private:
   std::shared_ptr<const Published> DoCycle();
@@ -135,11 +133,9 @@ class Exporter {
   // Takes the good runs of `result` in, and puts the last good results of
   // the checks that could not run into it.
   void KeepLastGood(const Config& config, CycleResult& result);
-  std::vector<std::string> agents_;
 
   mutable std::mutex mu_;
   std::shared_ptr<const Published> latest_;
-  std::vector<std::string> known_agents_;
   // A reload waiting for the next cycle, and the outcome of the last one.
   std::shared_ptr<const Config> pending_config_;
   std::shared_ptr<PipelineSource> pending_source_;
