@@ -5,10 +5,12 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ pkg-config
-  prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
+  prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev libpq-dev
   libcli11-dev libgtest-dev libssl-dev libcrypt-dev zlib1g-dev dpkg-dev
   sqlite3 util-linux time curl prometheus prometheus-alertmanager
   apache2-utils nginx openssl
+  # The PostgreSQL tests start a throwaway cluster of their own.
+  postgresql-15
   clang libclang-rt-14-dev help2man lintian
   # The browser test drives Chromium; the fonts draw the CJK and emoji
   # agent names in its screenshots.

@@ -30,6 +30,9 @@ class ChildProcess {
   std::string log_;
 };
 
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int FreePort();
+
 // The whole content of a file ("" when it cannot be read).
 std::string Slurp(const std::string& path);
 

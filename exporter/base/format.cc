@@ -1,7 +1,7 @@
 #include "exporter/base/format.h"
 
+#include <algorithm>
 #include <cctype>
-
 #include <cmath>
 #include <cstdio>
 
@@ -137,13 +137,16 @@ bool IsHashedName(std::string_view name) {
   return true;
 }
 
-std::string BoundedNote(std::string_view raw) {
+std::string BoundedNote(std::string_view raw) { return BoundedNote(raw, raw.size()); }
+
+std::string BoundedNote(std::string_view start, size_t whole_bytes) {
   // Made valid first: each invalid byte becomes three (U+FFFD), and the cut
   // is of what is kept.
-  std::string valid = ValidUtf8(raw.substr(0, kMaxNoteBytes));
-  if (raw.size() <= kMaxNoteBytes && valid.size() <= kMaxNoteBytes) return valid;
+  whole_bytes = std::max(whole_bytes, start.size());
+  std::string valid = ValidUtf8(start.substr(0, kMaxNoteBytes));
+  if (whole_bytes <= kMaxNoteBytes && valid.size() <= kMaxNoteBytes) return valid;
   std::string note(CutAtCharacter(valid, kMaxNoteBytes));
-  return note + " [truncated: " + std::to_string(raw.size()) + " bytes]";
+  return note + " [truncated: " + std::to_string(whole_bytes) + " bytes]";
 }
 
 }  // namespace argus

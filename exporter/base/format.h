@@ -40,6 +40,8 @@ bool IsHashedName(std::string_view name);
 // A note as kept: valid UTF-8 of at most kMaxNoteBytes, followed by
 // " [truncated: N bytes]" when the original was longer.
 std::string BoundedNote(std::string_view raw);
+// The same for a note of `whole_bytes` of which only the `start` was read.
+std::string BoundedNote(std::string_view start, size_t whole_bytes);
 
 // Percent-encodes everything but letters, digits and -_.~ (RFC 3986): a URL
 // path segment or query value, or the path of a SQLite URI.

@@ -21,6 +21,7 @@
 #include "exporter/engine/rules.h"
 #include "exporter/base/version.h"
 #include "exporter/source/sqlite_connection.h"
+#include "exporter/source/open_source.h"
 #include "exporter/source/sqlite_source.h"
 #include "exporter/serve/web_config.h"
 
@@ -45,7 +46,7 @@ struct CommonFlags {
   std::string now_text;
 
   void Add(CLI::App* app, bool with_config = true) {
-    app->add_option("--db", db, "path of the pipeline's SQLite database");
+    app->add_option("--db", db, "the pipeline's database: the path of a SQLite file, or a PostgreSQL connection URI (postgresql://user@host/db)");
     if (with_config) app->add_option("--config", config_path, "YAML config file");
     app->add_option("--now", now_text,
                     "evaluate as of this instant (ISO-8601 or Unix seconds) instead of the clock");
@@ -115,7 +116,7 @@ int ExitStatus(const CycleResult& r) {
 Status ResolveWithDatabase(const CommonFlags& flags, Config* config, Millis* now) {
   if (Status s = flags.Resolve(config, now); !s.ok()) return s;
   if (config->database.empty()) return Status::Error("no database: pass --db or set database:");
-  return CheckQueriesOnlyRead(config->database, config->sources);
+  return CheckDatabase(config->database, config->sources);
 }
 
 int RunCheck(const CommonFlags& flags, const std::string& format, std::ostream& out,
@@ -123,7 +124,8 @@ int RunCheck(const CommonFlags& flags, const std::string& format, std::ostream& 
   Config config;
   Millis now;
   if (Status s = ResolveWithDatabase(flags, &config, &now); !s.ok()) return Fail(err, s.message());
-  SqliteSource source(config.database, config.sources, config.query_timeout);
+  const auto opened = OpenPipelineSource(config.database, config.sources, config.query_timeout);
+  PipelineSource& source = *opened;
   source.SetNames(std::make_shared<NameMap>(config.names));
   // The engine is left for the process's end to reclaim: taking its window
   // state apart node by node would add about a tenth to a cold check.
@@ -145,7 +147,8 @@ int RunReport(const CommonFlags& flags, const std::string& agent, int hours, std
   Config config;
   Millis now;
   if (Status s = ResolveWithDatabase(flags, &config, &now); !s.ok()) return Fail(err, s.message());
-  SqliteSource source(config.database, config.sources, config.query_timeout);
+  const auto opened = OpenPipelineSource(config.database, config.sources, config.query_timeout);
+  PipelineSource& source = *opened;
   source.SetNames(std::make_shared<NameMap>(config.names));
   FailureReportResult r = BuildFailureReport(source, config, agent, hours, now);
   if (!r.status.ok()) return Fail(err, r.status.message());
@@ -175,7 +178,8 @@ int RunBacktestCommand(const CommonFlags& flags, const BacktestFlags& b, std::os
   options.from = *from;
   options.to = *to;
   options.step = *step;
-  SqliteSource source(config.database, config.sources, config.query_timeout);
+  const auto opened = OpenPipelineSource(config.database, config.sources, config.query_timeout);
+  PipelineSource& source = *opened;
   source.SetNames(std::make_shared<NameMap>(config.names));
   const BacktestResult r = RunBacktest(config, source, options);
   if (!r.status.ok()) return Fail(err, r.status.message());
@@ -213,7 +217,7 @@ struct ServeFlags {
   Status Resolve(const CommonFlags& common, Config* config, Millis* now) const {
     if (Status s = common.Resolve(config, now); !s.ok()) return s;
     if (config->database.empty()) return Status::Error("no database: pass --db or set database:");
-    if (Status s = CheckQueriesOnlyRead(config->database, config->sources); !s.ok()) return s;
+    if (Status s = CheckDatabase(config->database, config->sources); !s.ok()) return s;
     if (!listen_address.empty()) config->listen_address = listen_address;
     if (Status s = ApplyExternalUrl(external_url, config); !s.ok()) return s;
     if (!interval.empty()) {
@@ -257,8 +261,8 @@ struct ServeFlags {
   }
 };
 
-std::unique_ptr<SqliteSource> OpenSource(const Config& config, Logger& log) {
-  auto source = std::make_unique<SqliteSource>(config.database, config.sources, config.query_timeout);
+std::unique_ptr<PipelineSource> OpenSource(const Config& config, Logger& log) {
+  auto source = OpenPipelineSource(config.database, config.sources, config.query_timeout);
   if (Status s = source->Validate(); !s.ok()) {
     log.Error("database not readable yet; serving anyway and retrying every cycle",
               {{"err", s.message()}});
@@ -287,7 +291,7 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const std::string listen = config.listen_address;
-  const std::string db = config.database;
+  const std::string db = DatabaseForDisplay(config.database);
   const Millis interval = config.interval;
   std::optional<Millis> fixed_now;
   if (!flags.now_text.empty()) fixed_now = now;
@@ -329,7 +333,7 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
         fresh.query_timeout != current->query_timeout || !(fresh.names == current->names)) {
       new_source = OpenSource(fresh, log);
     }
-    const std::string fresh_db = fresh.database;
+    const std::string fresh_db = DatabaseForDisplay(fresh.database);
     exporter.Reload(std::move(fresh), std::move(new_source));
     server.SetAuth(fresh_auth);
     log.Info("configuration reloaded", {{"trigger", trigger}, {"db", fresh_db}});

@@ -1,5 +1,7 @@
 #include "exporter/source/name_map.h"
 
+#include "exporter/source/source.h"
+
 #include "exporter/base/format.h"
 
 namespace argus {
@@ -100,6 +102,35 @@ NameMap::Folding NameMap::folding(NameKind kind_id) const {
   const Kind& kind = kinds_[static_cast<size_t>(kind_id)];
   std::shared_lock lock(kind.mu);
   return {kind.kept.size(), kind.folded_rows.load(std::memory_order_relaxed), kind.first_folded};
+}
+
+// How many of each table's latest rows name the names a NameMap keeps
+// first.
+constexpr int kSeedRows = 20000;
+
+void SeedLatestNames(NameMap& names, const SourceQueries& queries, const LatestNamesReader& read) {
+  const SourceQueries reference;
+  struct Seed {
+    NameKind kind;
+    bool reference_table;
+    const char* table;
+    const char* column;
+  };
+  const Seed seeds[] = {
+      {NameKind::kAgent, queries.submissions == reference.submissions, "submissions", "agent"},
+      {NameKind::kDomain, queries.submissions == reference.submissions, "submissions", "domain"},
+      {NameKind::kReason, queries.reviews == reference.reviews, "reviews", "reason"},
+      {NameKind::kModel, queries.costs == reference.costs, "costs", "model"},
+  };
+  for (const Seed& seed : seeds) {
+    const size_t limit = names.rules().max_values[static_cast<size_t>(seed.kind)];
+    if (!seed.reference_table || limit == 0) continue;
+    std::unordered_set<std::string> seen;
+    read(seed.table, seed.column, kSeedRows, [&](const std::string& name) {
+      if (seen.insert(name).second) names.Seed(seed.kind, name);
+      return seen.size() < limit;
+    });
+  }
 }
 
 }  // namespace argus

@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <regex>
 #include <shared_mutex>
@@ -101,6 +102,22 @@ class NameMap {
   std::vector<std::regex> compiled_;  // one per rule
   std::array<Kind, 4> kinds_;
 };
+
+struct SourceQueries;  // source.h
+
+// Takes each name (as SafeName gives it) of a seeding query's rows, in
+// order; false: no more are wanted.
+using NameVisitor = std::function<bool(const std::string& name)>;
+// Reads `column` of the last `rows` rows of `table`, latest first (read
+// backwards along the primary key: a few milliseconds), handing each to
+// `each` until it returns false; a read that fails seeds nothing.
+using LatestNamesReader = std::function<void(const char* table, const char* column, int rows,
+                                             const NameVisitor& each)>;
+
+// Seeds `names` with the names of each reference table's latest rows, most
+// recent first, up to each kind's limit, so that a limit keeps the names in
+// use. Tables read through other queries (`sources:`) are not seeded.
+void SeedLatestNames(NameMap& names, const SourceQueries& queries, const LatestNamesReader& read);
 
 }  // namespace argus
 

@@ -132,8 +132,19 @@ struct SourceQueries {
   bool operator==(const SourceQueries&) const = default;
 };
 
-// Where the checks read the pipeline from. The only implementation that
-// ships reads SQLite (sqlite_source.h); tests feed rows from memory. Rows
+// `query` as a subquery: "(query\n)", without the trailing semicolon a
+// hand-written query often has.
+inline std::string SubqueryOf(const std::string& query) {
+  std::string q = query;
+  while (!q.empty() && (q.back() == ';' || q.back() == ' ' || q.back() == '\n' ||
+                        q.back() == '\t' || q.back() == '\r')) {
+    q.pop_back();
+  }
+  return "(" + q + "\n)";
+}
+
+// Where the checks read the pipeline from: SQLite (sqlite_source.h) or
+// PostgreSQL (postgres_source.h); tests feed rows from memory. Rows
 // are visited in no particular order unless `limit` is set. Not
 // thread-safe: one reader at a time per source.
 class PipelineSource {
@@ -161,6 +172,10 @@ class PipelineSource {
   // before the first read; a source that cannot map names ignores it.
   virtual void SetNames(std::shared_ptr<NameMap> names) { (void)names; }
   virtual const NameMap* names() const { return nullptr; }
+
+  // Connects and prepares every source query once, so that a misspelt
+  // table or column, or a refused login, is reported before the first cycle.
+  virtual Status Validate() { return Status::Ok(); }
 
   // Names the data behind the source; it changes when the database file is
   // replaced by another, which invalidates anything counted from the old one.

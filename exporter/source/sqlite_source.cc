@@ -1,7 +1,5 @@
 #include "exporter/source/sqlite_source.h"
 
-#include <unordered_set>
-
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -10,15 +8,12 @@
 #include <vector>
 
 #include "exporter/base/format.h"
+#include "exporter/source/seek.h"
 #include "exporter/source/sqlite_connection.h"
 #include "schema.h"
 
 namespace argus {
 namespace {
-
-// How far a row's timestamp may lag behind the rows before it in id order
-// and still be found by the seek (see SeekFirstId).
-constexpr Millis kSeekSlack = 6 * kHour;
 
 std::string_view ColumnView(sqlite3_stmt* s, int col) {
   auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
@@ -41,50 +36,28 @@ std::optional<Millis> ColumnTime(sqlite3_stmt* s, int col) {
 }
 
 // The first id worth reading in `table`, whose rows carry their time in
-// `column`: ids of an append-only log grow with time, so a binary search over
-// the primary key finds where (range.from - kSeekSlack) begins in about 20
-// index probes instead of a scan of the whole history. Rows may be out of
-// order by up to kSeekSlack. Returns 0 (read everything) when a probe meets
-// a timestamp it cannot read.
-int64_t SeekFirstId(sqlite3* db, const char* table, const char* column, Millis from) {
+// `column` (SeekFirstId, by index probes of the primary key).
+int64_t SeekInTable(sqlite3* db, const char* table, const char* column, Millis from) {
   const std::string sql = std::string("SELECT id, ") + column + " FROM " + table +
                           " WHERE id >= ?1 ORDER BY id LIMIT 1";
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) return 0;
   Stmt stmt(raw);
-  // The row at or after `id`: its id and time, or nothing past the end.
-  auto probe = [&](int64_t id, int64_t* found, std::optional<Millis>* at) {
+  int64_t max_id = INT64_MAX / 2 - 1;
+  if (sqlite3_prepare_v2(db, (std::string("SELECT max(id) FROM ") + table).c_str(), -1, &raw,
+                         nullptr) == SQLITE_OK) {
+    Stmt max_stmt(raw);
+    if (sqlite3_step(raw) == SQLITE_ROW) max_id = sqlite3_column_int64(raw, 0);
+  }
+  raw = stmt.get();
+  return SeekFirstId(max_id, from, [&](int64_t id, int64_t* found, std::optional<Millis>* at) {
     sqlite3_reset(raw);
     sqlite3_bind_int64(raw, 1, id);
     if (sqlite3_step(raw) != SQLITE_ROW) return false;
     *found = sqlite3_column_int64(raw, 0);
     *at = ColumnTime(raw, 1);
     return true;
-  };
-  const Millis target = from - kSeekSlack;
-  int64_t lo = 0, hi = INT64_MAX / 2;  // the answer lies in (lo, hi]
-  if (sqlite3_prepare_v2(db, (std::string("SELECT max(id) FROM ") + table).c_str(), -1, &raw,
-                         nullptr) == SQLITE_OK) {
-    Stmt max_stmt(raw);
-    if (sqlite3_step(raw) == SQLITE_ROW) hi = sqlite3_column_int64(raw, 0) + 1;
-  }
-  raw = stmt.get();
-  while (hi - lo > 1) {
-    const int64_t mid = lo + (hi - lo) / 2;
-    int64_t found;
-    std::optional<Millis> at;
-    if (!probe(mid, &found, &at)) {
-      hi = mid;
-      continue;
-    }
-    if (!at) return 0;
-    if (*at > target) {
-      hi = mid;
-    } else {
-      lo = found;
-    }
-  }
-  return lo;
+  });
 }
 
 const std::string kBegin = "BEGIN", kCommit = "COMMIT";
@@ -244,7 +217,7 @@ Status Run(ConnectionPool* pool, const std::string& path, const std::string& sel
   int64_t after = request.after_id;
   // Seek only on a first read: a read after an id starts there already.
   if (seek && request.after_id < 0) {
-    after = std::max(after, SeekFirstId(db.get(), seek_table, seek_column, request.range.from) - 1);
+    after = std::max(after, SeekInTable(db.get(), seek_table, seek_column, request.range.from) - 1);
   }
   auto bind = [&](sqlite3_stmt* q, int64_t after_id, int64_t limit) {
     sqlite3_bind_int64(q, 1, request.range.from);
@@ -330,17 +303,6 @@ const char* Seekable(const std::string& query, const std::string& reference,
   return query == reference ? table : nullptr;
 }
 
-std::string Wrap(const std::string& query) {
-  // A trailing semicolon is common in hand-written queries; the subquery
-  // cannot hold one.
-  std::string q = query;
-  while (!q.empty() && (q.back() == ';' || q.back() == ' ' || q.back() == '\n' ||
-                        q.back() == '\t' || q.back() == '\r')) {
-    q.pop_back();
-  }
-  return "(" + q + "\n)";
-}
-
 }  // namespace
 
 SqliteSource::SqliteSource(std::string path, SourceQueries queries, Millis query_timeout)
@@ -353,10 +315,10 @@ SqliteSource::~SqliteSource() = default;
 Status SqliteSource::MaxIds(int64_t* submissions, int64_t* reviews, int64_t* costs) {
   Lease db(pool_.get(), path_);
   if (Status s = db.Acquire(); !s.ok()) return s;
-  const std::string sql = "SELECT (SELECT max(id) FROM " + Wrap(queries_.submissions) +
-                          "), (SELECT max(id) FROM " + Wrap(queries_.reviews) + "), " +
+  const std::string sql = "SELECT (SELECT max(id) FROM " + SubqueryOf(queries_.submissions) +
+                          "), (SELECT max(id) FROM " + SubqueryOf(queries_.reviews) + "), " +
                           (queries_.costs.empty() ? std::string("NULL")
-                                                  : "(SELECT max(id) FROM " + Wrap(queries_.costs) + ")");
+                                                  : "(SELECT max(id) FROM " + SubqueryOf(queries_.costs) + ")");
   Lease::Borrowed stmt;
   if (Status s = db.Statement(sql, &stmt); !s.ok()) {
     db.Fail();
@@ -375,44 +337,23 @@ Status SqliteSource::MaxIds(int64_t* submissions, int64_t* reviews, int64_t* cos
   return Status::Ok();
 }
 
-// How many of each table's latest rows name the names a NameMap keeps
-// first.
-constexpr int kSeedRows = 20000;
-
 void SqliteSource::SetNames(std::shared_ptr<NameMap> names) {
   names_ = std::move(names);
   if (!names_) return;
-  const SourceQueries reference;
-  struct Seed {
-    NameKind kind;
-    bool reference_table;
-    const char* table;
-    const char* column;
-  };
-  const Seed seeds[] = {
-      {NameKind::kAgent, queries_.submissions == reference.submissions, "submissions", "agent"},
-      {NameKind::kDomain, queries_.submissions == reference.submissions, "submissions", "domain"},
-      {NameKind::kReason, queries_.reviews == reference.reviews, "reviews", "reason"},
-      {NameKind::kModel, queries_.costs == reference.costs, "costs", "model"},
-  };
   Lease db(pool_.get(), path_);
   if (!db.Acquire().ok()) return;  // not readable yet: places go in the order read
-  for (const Seed& seed : seeds) {
-    const size_t limit = names_->rules().max_values[static_cast<size_t>(seed.kind)];
-    if (!seed.reference_table || limit == 0) continue;
-    // The names of the table's last kSeedRows rows, latest first (read
-    // backwards along the primary key: a few milliseconds).
-    const std::string sql = std::string("SELECT ") + seed.column + " FROM " + seed.table +
-                            " ORDER BY id DESC LIMIT " + std::to_string(kSeedRows);
+  SeedLatestNames(*names_, queries_, [&](const char* table, const char* column, int rows,
+                                         const NameVisitor& each) {
+    const std::string sql = std::string("SELECT ") + column + " FROM " + table +
+                            " ORDER BY id DESC LIMIT " + std::to_string(rows);
     Lease::Borrowed stmt;
-    if (!db.Statement(sql, &stmt).ok()) continue;
-    std::unordered_set<std::string> seen;
-    while (seen.size() < limit && sqlite3_step(stmt.get()) == SQLITE_ROW) {
-      std::string name;
+    if (!db.Statement(sql, &stmt).ok()) return;
+    std::string name;
+    while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
       AssignName(stmt.get(), 0, &name);
-      if (seen.insert(name).second) names_->Seed(seed.kind, name);
+      if (!each(name)) break;
     }
-  }
+  });
 }
 
 int64_t SqliteSource::wal_backoffs() const { return pool_->wal_backoffs(); }
@@ -427,10 +368,10 @@ Status SqliteSource::Validate() {
   deadline.Start(pool_->query_timeout());
   const std::pair<const char*, std::string> checks[] = {
       {"submissions", "SELECT id, created_at, agent, domain, item FROM " +
-                          Wrap(queries_.submissions) + " LIMIT 0"},
+                          SubqueryOf(queries_.submissions) + " LIMIT 0"},
       {"reviews", "SELECT id, submission_id, reviewed_at, verdict, reason, score, note FROM " +
-                      Wrap(queries_.reviews) + " LIMIT 0"},
-      {"costs", "SELECT id, incurred_at, agent, model, usd FROM " + Wrap(queries_.costs) +
+                      SubqueryOf(queries_.reviews) + " LIMIT 0"},
+      {"costs", "SELECT id, incurred_at, agent, model, usd FROM " + SubqueryOf(queries_.costs) +
                     " LIMIT 0"},
   };
   for (const auto& [table, sql] : checks) {
@@ -490,7 +431,7 @@ Status CheckQueriesOnlyRead(const std::string& path, const SourceQueries& querie
 Status SqliteSource::ReadSubmissions(const ReadRequest& request,
                                      const std::function<void(const SubmissionRow&)>& visit,
                                      ReadStats* stats) {
-  const std::string from = "FROM " + Wrap(queries_.submissions) +
+  const std::string from = "FROM " + SubqueryOf(queries_.submissions) +
                            " AS s WHERE argus_keep(s.created_at, ?1, ?2) != 0 AND s.id > ?4";
   SubmissionRow r;
   const bool names = !request.times_only || request.agent;
@@ -529,8 +470,8 @@ Status SqliteSource::ReadReviews(const ReadRequest& request,
       (request.details && !request.times_only ? "r.score, r.note" : "NULL, NULL") + ", " +
       (joined ? "s.agent, s.domain, s.item" : "NULL, NULL, NULL");
   const std::string from =
-      "FROM " + Wrap(queries_.reviews) + " AS r " +
-      (joined ? "JOIN " + Wrap(queries_.submissions) + " AS s ON s.id = r.submission_id " : "") +
+      "FROM " + SubqueryOf(queries_.reviews) + " AS r " +
+      (joined ? "JOIN " + SubqueryOf(queries_.submissions) + " AS s ON s.id = r.submission_id " : "") +
       "WHERE argus_keep(r.reviewed_at, ?1, ?2) != 0 AND r.id > ?4";
   ReviewRow r;
   return Run(
@@ -578,7 +519,7 @@ Status SqliteSource::ReadCosts(const ReadRequest& request,
                                const std::function<void(const CostRow&)>& visit,
                                ReadStats* stats) {
   if (queries_.costs.empty()) return Status::Ok();  // the pipeline records no costs
-  const std::string from = "FROM " + Wrap(queries_.costs) +
+  const std::string from = "FROM " + SubqueryOf(queries_.costs) +
                            " AS c WHERE argus_keep(c.incurred_at, ?1, ?2) != 0 AND c.id > ?4";
   CostRow r;
   const bool names = !request.times_only || request.agent;

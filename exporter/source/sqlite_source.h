@@ -54,7 +54,7 @@ class SqliteSource : public PipelineSource {
 
   // Opens the database and prepares every source query once, so that a
   // misspelt table or column is reported before the first cycle.
-  Status Validate();
+  Status Validate() override;
 
   SqliteSource(const SqliteSource&) = delete;
   SqliteSource& operator=(const SqliteSource&) = delete;
