@@ -164,6 +164,16 @@ std::string RulesYaml(const Config& config) {
        "Prometheus knows no target of job " + config.prometheus_job +
            ": the job was renamed or the target left service discovery, so nothing "
            "watches the pipeline and ArgusExporterDown cannot fire."},
+      // Every replica of the job down or unable to read: the detections
+      // are blind (their alerts keep the last verdicts). Info: it pages
+      // nobody (the alerts above do); Alertmanager mutes the detections
+      // by it.
+      {"ArgusDetectionsBlind", Severity::kInfo,
+       "max by (job) (up{" + job + "}) == 0 or max by (job) (argus_up{" + job + "}) == 0", "2m",
+       "No Argus replica can watch the pipeline",
+       "Every Argus exporter of job {{ $labels.job }} is down or cannot read the pipeline "
+       "database: the detection alerts show the last verdicts, and no new incident can be "
+       "raised."},
       {"ArgusDatabaseUnreadable", Severity::kCritical, "argus_up{" + job + "} == 0", "2m",
        "Argus cannot read the pipeline database",
        "Argus at {{ $labels.instance }} could not read the pipeline database in its last cycle; "
@@ -194,7 +204,13 @@ std::string RulesYaml(const Config& config) {
   for (const auto& check : config.checks) {
     if (!check->enabled) continue;
     for (const RuleSpec& r : check->Rules()) {
-      EmitRule(out, config, r.alert, SelectJob(r.expr, config.prometheus_job), "",
+      // Replicas of Argus with the same configuration publish the same
+      // verdicts under different `instance` labels: aggregated away, they
+      // make one alert, which Alertmanager then deduplicates across
+      // Prometheus replicas too. A replica that stops leaves the others'
+      // series to carry it.
+      EmitRule(out, config, r.alert,
+               "max without(instance) (" + SelectJob(r.expr, config.prometheus_job) + ")", "",
                kKeepFiringFor, r.severity,
                std::string(check->category()), std::string(check->id()), r.summary,
                r.description);

@@ -178,17 +178,19 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
                               PromNumber(surge_min_) + " - " + t;
     const std::string where = "{{ with $labels.domain }}domain {{ . }}{{ else }}the pipeline{{ end }}";
     // The baseline mean of the same series, looked up when the alert is
-    // rendered (a label left out matches as empty, as in the series).
+    // rendered (a label left out matches as empty, as in the series). The
+    // alert has no instance (the rules aggregate it away, so that replicas
+    // agree): any replica's series will do.
     const std::string baseline_mean =
-        "{{ with printf \"argus_throughput_baseline_mean_reviews{job=%q,instance=%q,domain=%q}\" "
-        "$labels.job $labels.instance $labels.domain | query }}{{ . | first | value | printf \"%.1f\" }}"
+        "{{ with printf \"argus_throughput_baseline_mean_reviews{job=%q,domain=%q}\" "
+        "$labels.job $labels.domain | query }}{{ . | first | value | printf \"%.1f\" }}"
         "{{ else }}unknown{{ end }}";
     // Which baseline, from the period gauge of the same series.
     const std::string flat = FormatDuration(window_) + " bucket of the " + FormatDuration(baseline_) +
                              " before";
     const std::string against =
-        "{{ with printf \"argus_throughput_baseline_period_seconds{job=%q,instance=%q,domain=%q}\" "
-        "$labels.job $labels.instance $labels.domain | query }}{{ $p := . | first | value }}"
+        "{{ with printf \"argus_throughput_baseline_period_seconds{job=%q,domain=%q}\" "
+        "$labels.job $labels.domain | query }}{{ $p := . | first | value }}"
         "{{ if eq $p 604800.0 }}" + FormatDuration(window_) + " at this hour of the previous weeks"
         "{{ else if eq $p 86400.0 }}" + FormatDuration(window_) + " at this hour of the previous days"
         "{{ else }}" + flat + "{{ end }}{{ else }}" + flat + "{{ end }}";
