@@ -265,7 +265,8 @@ TEST(Config, ExternalUrlIsWhereTheRulesLinkTo) {
   EXPECT_EQ(ExternalPath(c.external_url), "/argus/");
   EXPECT_EQ(ExternalPath("http://localhost:27487/"), "/");
   const std::string rules = RulesYaml(c);
-  EXPECT_NE(rules.find("status_url: https://ops.example/argus/{{ if $labels.agent }}agents/"
+  EXPECT_NE(rules.find("status_url: https://ops.example/argus/{{ with $labels.pipeline }}pipelines/{{ . }}/{{ end }}"
+                       "{{ if $labels.agent }}agents/"
                        "{{ $labels.agent | urlquery | reReplaceAll \"\\\\+\" \"%20\" }}{{ end }}"),
             std::string::npos)
       << rules.substr(rules.find("status_url"), 200);

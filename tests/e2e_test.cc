@@ -291,6 +291,7 @@ TEST(EndToEnd, PrometheusAndAlertmanagerAgreeWithTheExporter) {
       {"instance", "127.0.0.1:" + std::to_string(argus_port)},
       {"agent", ".*"},
       {"domain", ".*"},
+      {"pipeline", ".*"},
       {"__rate_interval", "1m"},
       {"__interval", "30s"},
       {"__range", "1h"}};
@@ -392,10 +393,14 @@ TEST(EndToEnd, PrometheusAndAlertmanagerAgreeWithTheExporter) {
                             (selector.empty() ? "" : "?match%5B%5D=" + UrlEncode(selector));
     ++variable_queries;
     Json values;
+    // This Argus reads one unnamed pipeline (--db): its series carry no
+    // pipeline label, so that variable has no values here (All matches
+    // them); its query must still be one Prometheus answers.
+    const bool may_be_empty = name == "pipeline";
     const bool has_values = WaitFor(std::chrono::seconds(15), [&] {
       values = GetJson(prom_port, api);
       return values.is_object() && values["status"] == "success" && values["data"].is_array() &&
-             !values["data"].empty();
+             (may_be_empty || !values["data"].empty());
     });
     EXPECT_TRUE(has_values) << "variable " << name << ": " << text << " -> " << api << " -> " << values.dump();
   }

@@ -421,5 +421,107 @@ TEST(PostgresReadOnly, ArgusWritesNothing) {
   fs::remove(path);
 }
 
+// Passwords spelt every way an operator might: none shows in what Argus
+// prints of the URI, nor in libpq's complaint about it.
+TEST(PostgresUri, NoSpellingOfThePasswordShows) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"postgresql://argus:s3cr3t@127.0.0.1:1/pipeline", "s3cr3t"},
+      {"postgresql://argus:s3cr?t@127.0.0.1:1/pipeline", "s3cr?t"},
+      {"postgresql://argus:s3cr#t@127.0.0.1:1/pipeline", "s3cr#t"},
+      {"postgresql://argus:s3/cr3t@127.0.0.1:1/pipeline", "s3/cr3t"},
+      {"postgresql://argus:p@ss@127.0.0.1:1/pipeline", "p@ss"},
+      {"postgresql://argus:hunter%zz2@127.0.0.1:1/pipeline", "hunter"},
+      {"postgresql://argus@127.0.0.1:1/pipeline?password=s3cr3t&sslmode=require", "s3cr3t"},
+      {"postgresql://argus@127.0.0.1:1/pipeline?PASSWORD=s3cr3t", "s3cr3t"},
+      {"postgresql://argus@127.0.0.1:1/pipeline?sslpassword=s3cr3t", "s3cr3t"},
+      {"POSTGRESQL://argus:s3cr3t@127.0.0.1:1/pipeline", "s3cr3t"},
+      {"host=127.0.0.1 port=1 dbname=pipeline user=argus password=s3cr3t", "s3cr3t"},
+      {"host=127.0.0.1 port=1 password='s3 cr3t' user=argus", "s3 cr3t"},
+  };
+  for (const auto& [uri, secret] : cases) {
+    const std::string shown = RedactUri(uri);
+    EXPECT_EQ(shown.find(secret), std::string::npos) << uri << " -> " << shown;
+    EXPECT_NE(shown.find("****"), std::string::npos) << uri << " -> " << shown;
+    std::ostringstream out, err;
+    RunCli({"check", "--db", uri, "--now", "2026-11-25T20:00:00Z"}, out, err);
+    EXPECT_EQ(err.str().find(secret), std::string::npos) << uri << " -> " << err.str();
+    EXPECT_EQ(out.str().find(secret), std::string::npos) << uri << " -> " << out.str();
+  }
+  EXPECT_EQ(RedactUri("postgresql://argus@db/pipeline?sslmode=require"),
+            "postgresql://argus@db/pipeline?sslmode=require");
+  EXPECT_EQ(RedactUri("/var/lib/pipeline.db"), "/var/lib/pipeline.db");
+  EXPECT_TRUE(IsPostgresUri("POSTGRESQL://x@y/z"));
+}
+
+// PostgreSQL hands out identity values at insert, not at commit: a row of
+// a transaction still open when a later one commits is read once it
+// commits, never stepped over.
+TEST(PostgresConcurrentWriters, ARowCommittedAfterALaterOneIsNotLost) {
+  ASSERT_TRUE(cluster->CreatePipeline("gap").ok());
+  const std::string now_sql = "'" + FormatTimestamp(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                         std::chrono::system_clock::now().time_since_epoch())
+                                                         .count()) +
+                              "'";
+  ASSERT_TRUE(cluster
+                  ->Exec("gap", "INSERT INTO submissions (created_at, agent, domain, item) VALUES (" + now_sql +
+                                    ", 'ada', 'health', 'i1');"
+                                    "INSERT INTO reviews (submission_id, reviewed_at, verdict) VALUES (1, " +
+                                    now_sql + ", 'approved')")
+                  .ok());
+  std::ostringstream log_text;
+  Logger log(log_text, LogLevel::kError);
+  Exporter exporter(Config(), std::make_unique<PostgresSource>(cluster->ArgusUri("gap"), SourceQueries()),
+                    std::nullopt, log);
+  auto reviews = [&] {
+    const std::string m = exporter.RunCycle()->metrics_text;
+    const std::string key = "argus_reviews_total{agent=\"ada\",verdict=\"approved\"} ";
+    const size_t at = m.find(key);
+    return at == std::string::npos ? -1 : std::stoi(m.substr(at + key.size()));
+  };
+  EXPECT_EQ(reviews(), 1);
+  // A writer takes id 2 and has not committed; another takes id 3 and has.
+  PGconn* slow = PQconnectdb(cluster->AdminUri("gap").c_str());
+  ASSERT_EQ(PQstatus(slow), CONNECTION_OK);
+  auto exec = [](PGconn* c, const std::string& sql) {
+    PGresult* r = PQexec(c, sql.c_str());
+    EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQresultErrorMessage(r);
+    PQclear(r);
+  };
+  exec(slow, "BEGIN");
+  exec(slow, "INSERT INTO reviews (submission_id, reviewed_at, verdict) VALUES (1, " + now_sql + ", 'approved')");
+  ASSERT_TRUE(cluster->Exec("gap", "INSERT INTO reviews (submission_id, reviewed_at, verdict) VALUES (1, " +
+                                       now_sql + ", 'approved')")
+                  .ok());
+  ASSERT_EQ(cluster->Query("gap", "SELECT string_agg(id::text, ',' ORDER BY id) FROM reviews"), "1,3");
+  const int while_open = reviews();
+  exec(slow, "COMMIT");
+  PQfinish(slow);
+  // Every row counted once it is committed.
+  EXPECT_EQ(reviews(), 3) << "while the writer was open: " << while_open;
+  EXPECT_EQ(while_open, 1);  // the later row waits for the gap before it
+}
+
+// Argus's own sessions are read-only, whatever the role allows: with a
+// role that may write, a source query that would write still fails.
+TEST(PostgresReadOnly, ArgusSessionsAreReadOnlyEvenForARoleThatMayWrite) {
+  TwinPipelines("rw", kEnd);
+  ASSERT_TRUE(cluster
+                  ->Exec("rw", "CREATE ROLE writer LOGIN PASSWORD 'w'; "
+                               "GRANT ALL ON submissions, reviews, costs TO writer; "
+                               "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO writer")
+                  .ok());
+  SourceQueries queries;
+  queries.costs =
+      "SELECT id, incurred_at, agent, model, usd FROM costs, "
+      "LATERAL (SELECT nextval(pg_get_serial_sequence('costs', 'id'))) AS writes";
+  const std::string sequence = "SELECT last_value::text || is_called::text FROM costs_id_seq";
+  const std::string before = cluster->Query("rw", sequence);
+  PostgresSource source("postgresql://writer:w@127.0.0.1:" + std::to_string(cluster->port()) + "/rw", queries);
+  const CycleResult r = RunChecks(Config(), source, kEnd);
+  EXPECT_FALSE(r.database_ok());
+  EXPECT_NE(r.database_error.find("read-only transaction"), std::string::npos) << r.database_error;
+  EXPECT_EQ(cluster->Query("rw", sequence), before);
+}
+
 }  // namespace
 }  // namespace argus

@@ -137,7 +137,7 @@ code=$(get "$sub/metrics" "$work/metrics-sub.txt")
 [ "$code" = 200 ] && grep -q '^argus_up 1$' "$work/metrics-sub.txt" || fail "sub-path scrape: HTTP $code"
 # The rules link to the same place.
 "$exporter" rules --web.external-url "https://localhost:$tls_port/argus/" > "$work/rules.yml"
-grep -q "status_url: https://localhost:$tls_port/argus/{{ if \$labels.agent }}agents/" "$work/rules.yml" ||
+grep -q "status_url: https://localhost:$tls_port/argus/{{ with \$labels.pipeline }}pipelines/{{ . }}/{{ end }}{{ if \$labels.agent }}agents/" "$work/rules.yml" ||
   fail "rules: no status_url under the sub-path"
 
 echo "PASS: TLS via nginx on 127.0.0.1:$tls_port in front of Argus on 127.0.0.1:$argus_port, and of Argus under /argus/ on 127.0.0.1:$sub_port"

@@ -44,6 +44,12 @@ std::string LogfmtValue(std::string_view value) {
 
 void Logger::Log(LogLevel level, std::string_view msg, const Fields& fields) {
   if (level < level_) return;
+  if (parent_) {
+    Fields all = context_;
+    all.insert(all.end(), fields.begin(), fields.end());
+    parent_->Log(level, msg, all);
+    return;
+  }
   static const char* kNames[] = {"debug", "info", "warn", "error"};
   const Millis now = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())

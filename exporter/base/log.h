@@ -21,8 +21,12 @@ std::optional<LogLevel> ParseLogLevel(std::string_view name);
 class Logger {
  public:
   Logger(std::ostream& out, LogLevel level) : out_(out), level_(level) {}
-
   using Fields = std::vector<std::pair<std::string, std::string>>;
+  // Writes through `parent`, every line with `context` first (e.g. the
+  // pipeline it is about).
+  Logger(Logger& parent, Fields context)
+      : out_(parent.out_), level_(parent.level_), parent_(&parent), context_(std::move(context)) {}
+
   void Log(LogLevel level, std::string_view msg, const Fields& fields = {});
   void Debug(std::string_view msg, const Fields& f = {}) { Log(LogLevel::kDebug, msg, f); }
   void Info(std::string_view msg, const Fields& f = {}) { Log(LogLevel::kInfo, msg, f); }
@@ -33,6 +37,8 @@ class Logger {
   std::mutex mu_;
   std::ostream& out_;
   LogLevel level_;
+  Logger* parent_ = nullptr;
+  Fields context_;
 };
 
 // A logfmt value: bare when safe, otherwise quoted with \", \\, \n escaped.

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "exporter/serve/exporter.h"
 #include "exporter/engine/failure_report.h"
 #include "exporter/serve/http_server.h"
+#include "exporter/serve/pipelines.h"
 #include "exporter/engine/incremental_engine.h"
 #include "exporter/base/log.h"
 #include "exporter/engine/rules.h"
@@ -39,13 +41,26 @@ Millis WallClock() {
       .count();
 }
 
+std::string PipelineNames(const Config& config) {
+  std::string names;
+  for (const Config& p : config.pipelines) names += (names.empty() ? "" : ", ") + p.pipeline;
+  return names;
+}
+
 // Flags every subcommand shares.
 struct CommonFlags {
   std::string db;
   std::string config_path;
   std::string now_text;
+  std::string pipeline;
+  bool one_pipeline = false;  // a subcommand that reads one pipeline
 
-  void Add(CLI::App* app, bool with_config = true) {
+  void Add(CLI::App* app, bool with_config = true, bool pick_pipeline = false) {
+    one_pipeline = pick_pipeline;
+    if (pick_pipeline) {
+      app->add_option("--pipeline", pipeline,
+                      "with pipelines: in the config, the one to read (needed when it lists several)");
+    }
     app->add_option("--db", db, "the pipeline's database: the path of a SQLite file, or a PostgreSQL connection URI (postgresql://user@host/db)");
     if (with_config) app->add_option("--config", config_path, "YAML config file");
     app->add_option("--now", now_text,
@@ -56,6 +71,29 @@ struct CommonFlags {
   Status Resolve(Config* config, Millis* now) const {
     if (!config_path.empty()) {
       if (Status s = LoadConfig(config_path, config); !s.ok()) return s;
+    }
+    if (!config->pipelines.empty()) {
+      if (!db.empty()) {
+        return Status::Error("--db: the config lists pipelines: (" + PipelineNames(*config) +
+                             "); each has its database there");
+      }
+      if (one_pipeline) {
+        if (pipeline.empty() && config->pipelines.size() > 1) {
+          return Status::Error("the config lists several pipelines (" + PipelineNames(*config) +
+                               "): pick one with --pipeline NAME");
+        }
+        auto it = std::find_if(config->pipelines.begin(), config->pipelines.end(), [&](const Config& p) {
+          return pipeline.empty() || p.pipeline == pipeline;
+        });
+        if (it == config->pipelines.end()) {
+          return Status::Error("--pipeline: no pipeline named '" + pipeline + "' in the config (" +
+                               PipelineNames(*config) + ")");
+        }
+        Config picked = std::move(*it);
+        *config = std::move(picked);
+      }
+    } else if (!pipeline.empty()) {
+      return Status::Error("--pipeline: the config lists no pipelines:");
     }
     if (!db.empty()) config->database = db;
     *now = WallClock();
@@ -216,8 +254,15 @@ struct ServeFlags {
   // at start and at every reload.
   Status Resolve(const CommonFlags& common, Config* config, Millis* now) const {
     if (Status s = common.Resolve(config, now); !s.ok()) return s;
-    if (config->database.empty()) return Status::Error("no database: pass --db or set database:");
-    if (Status s = CheckDatabase(config->database, config->sources); !s.ok()) return s;
+    if (config->pipelines.empty()) {
+      if (config->database.empty()) return Status::Error("no database: pass --db or set database: (or pipelines:)");
+      if (Status s = CheckDatabase(config->database, config->sources); !s.ok()) return s;
+    }
+    for (const Config& p : config->pipelines) {
+      if (Status s = CheckDatabase(p.database, p.sources); !s.ok()) {
+        return Status::Error("pipelines[" + p.pipeline + "]." + s.message());
+      }
+    }
     if (!listen_address.empty()) config->listen_address = listen_address;
     if (Status s = ApplyExternalUrl(external_url, config); !s.ok()) return s;
     if (!interval.empty()) {
@@ -270,6 +315,18 @@ std::unique_ptr<PipelineSource> OpenSource(const Config& config, Logger& log) {
   return source;
 }
 
+// The configurations of the pipelines `config` names: its `pipelines:`,
+// or itself as the one pipeline of `database:`.
+std::vector<Config> PipelineConfigs(Config config) {
+  std::vector<Config> out;
+  if (config.pipelines.empty()) {
+    out.push_back(std::move(config));
+  } else {
+    out = std::move(config.pipelines);
+  }
+  return out;
+}
+
 int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& err) {
   Config config;
   Millis now;
@@ -282,27 +339,42 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
   WebPaths paths;
   if (Status s = serve.Paths(config, &paths); !s.ok()) return Fail(err, s.message());
 
-  auto source = OpenSource(config, log);
   // Signals are taken by this thread alone (sigwait below), never by the
-  // server's or the loop's threads.
+  // server's or the loops' threads.
   sigset_t signals;
   sigemptyset(&signals);
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, sig);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const std::string listen = config.listen_address;
-  const std::string db = DatabaseForDisplay(config.database);
+  std::string db;
+  for (const Config& p : config.pipelines) db += (db.empty() ? "" : ", ") + p.pipeline + "=" + DatabaseForDisplay(p.database);
+  if (config.pipelines.empty()) db = DatabaseForDisplay(config.database);
   const Millis interval = config.interval;
   std::optional<Millis> fixed_now;
   if (!flags.now_text.empty()) fixed_now = now;
-  Exporter exporter(std::move(config), std::move(source), fixed_now, log);
-  HttpServer server(exporter, log);
+  // One exporter per pipeline, each logging with its pipeline's name.
+  std::vector<std::unique_ptr<Logger>> loggers;
+  std::vector<Pipelines::Member> members;
+  for (Config& c : PipelineConfigs(std::move(config))) {
+    Logger* l = &log;
+    if (!c.pipeline.empty()) {
+      loggers.push_back(std::make_unique<Logger>(log, Logger::Fields{{"pipeline", c.pipeline}}));
+      l = loggers.back().get();
+    }
+    auto source = OpenSource(c, *l);
+    std::string name = c.pipeline;
+    members.push_back({std::move(name), std::make_shared<Exporter>(std::move(c), std::move(source), fixed_now, *l)});
+  }
+  auto pipelines = std::make_shared<Pipelines>(std::move(members));
+  HttpServer server(pipelines, log);
   server.SetAuth(auth);
   server.SetPaths(paths);
 
   // SIGHUP and POST /-/reload: the config file and the web config file are
   // read again; either one bad refuses the whole reload, and the running
-  // configuration stays.
+  // configuration stays. Each pipeline takes its own part; pipelines added
+  // or removed take effect at the next restart.
   std::mutex reload_mu;
   auto reload = [&](const char* trigger) -> Status {
     std::lock_guard lock(reload_mu);
@@ -314,7 +386,7 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
     if (!s.ok()) {
       log.Error("configuration reload refused; the previous configuration stays in force",
                 {{"trigger", trigger}, {"err", s.message()}});
-      exporter.ReloadFailed();
+      for (const auto& m : pipelines->members()) m.exporter->ReloadFailed();
       return s;
     }
     if (fresh.listen_address != listen) {
@@ -326,15 +398,30 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
       log.Warn("external_url changed; the pages' links and route prefix change at the next restart",
                {{"serving_under", paths.route_prefix + "/"}, {"configured", fresh.external_url}});
     }
-    const std::shared_ptr<const Config> current = exporter.config();
-    std::unique_ptr<PipelineSource> new_source;
-    // Other names: read everything again, mapped anew.
-    if (fresh.database != current->database || fresh.sources != current->sources ||
-        fresh.query_timeout != current->query_timeout || !(fresh.names == current->names)) {
-      new_source = OpenSource(fresh, log);
+    std::vector<Config> fresh_configs = PipelineConfigs(std::move(fresh));
+    std::string fresh_db;
+    for (const auto& m : pipelines->members()) {
+      auto it = std::find_if(fresh_configs.begin(), fresh_configs.end(),
+                             [&](const Config& c) { return c.pipeline == m.name; });
+      if (it == fresh_configs.end()) {
+        log.Warn("pipeline no longer configured; it is removed at the next restart", {{"pipeline", m.name}});
+        continue;
+      }
+      const std::shared_ptr<const Config> current = m.exporter->config();
+      std::unique_ptr<PipelineSource> new_source;
+      // Other names: read everything again, mapped anew.
+      if (it->database != current->database || it->sources != current->sources ||
+          it->query_timeout != current->query_timeout || !(it->names == current->names)) {
+        new_source = OpenSource(*it, log);
+      }
+      fresh_db += (fresh_db.empty() ? "" : ", ") + (m.name.empty() ? "" : m.name + "=") +
+                  DatabaseForDisplay(it->database);
+      m.exporter->Reload(std::move(*it), std::move(new_source));
+      fresh_configs.erase(it);
     }
-    const std::string fresh_db = DatabaseForDisplay(fresh.database);
-    exporter.Reload(std::move(fresh), std::move(new_source));
+    for (const Config& added : fresh_configs) {
+      log.Warn("pipeline added; it is read from the next restart", {{"pipeline", added.pipeline}});
+    }
     server.SetAuth(fresh_auth);
     log.Info("configuration reloaded", {{"trigger", trigger}, {"db", fresh_db}});
     return Status::Ok();
@@ -347,7 +434,7 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
                          {"interval", FormatDuration(interval)},
                          {"auth", auth->enabled() ? "basic" : "none"},
                          {"lifecycle", serve.enable_lifecycle ? "enabled" : "disabled"}});
-  exporter.Start();
+  pipelines->Start();
   int sig = 0;
   while (sigwait(&signals, &sig) == 0) {
     if (sig == SIGHUP) {
@@ -361,7 +448,7 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
   // so shutdown never waits for it.
   InterruptReads();
   server.Stop();
-  exporter.Stop();
+  pipelines->Stop();
   return kExitOk;
 }
 
@@ -378,14 +465,14 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   CLI::App* check = app.add_subcommand(
       "check", "run every check once and print the alerts; exit 0 ok, 1 warning, 2 critical, "
                "3 could not run");
-  check_flags.Add(check);
+  check_flags.Add(check, true, true);
   check->add_option("--format", format, "json (the /check body) or text")
       ->check(CLI::IsMember({"json", "text"}));
 
   std::string agent;
   int hours = kDefaultReportHours;
   CLI::App* report = app.add_subcommand("report", "print one agent's failure report as JSON");
-  report_flags.Add(report);
+  report_flags.Add(report, true, true);
   report->add_option("agent", agent, "the agent")->required();
   report->add_option("--hours", hours, "lookback in hours, 1 to 720")
       ->check(CLI::Range(kMinReportHours, kMaxReportHours));
@@ -439,7 +526,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   CLI::App* backtest = app.add_subcommand(
       "backtest", "replay the database's history through the checks, step by step, and print "
                   "the alert episodes (for tuning thresholds before deploying)");
-  backtest_flags.Add(backtest);  // --now is accepted; --from and --to set the instants
+  backtest_flags.Add(backtest, true, true);  // --now is accepted; --from and --to set the instants
   backtest->add_option("--from", backtest_options.from, "first evaluation instant (ISO-8601 or Unix seconds)")
       ->required();
   backtest->add_option("--to", backtest_options.to, "last evaluation instant")->required();

@@ -48,4 +48,19 @@ std::vector<std::string> CheckCategories() {
   return {categories.begin(), categories.end()};
 }
 
+bool SameSettings(const Check& a, const Check& b) {
+  // Params() only hands out pointers to members; nothing is written here.
+  const std::vector<Param> pa = const_cast<Check&>(a).Params(), pb = const_cast<Check&>(b).Params();
+  if (a.enabled != b.enabled || pa.size() != pb.size()) return false;
+  for (size_t i = 0; i < pa.size(); ++i) {
+    if (pa[i].key != pb[i].key) return false;
+    if (auto* names = std::get_if<std::vector<std::string>*>(&pa[i].target)) {
+      if (**names != **std::get_if<std::vector<std::string>*>(&pb[i].target)) return false;
+    } else if (a.Value(pa[i].key) != b.Value(pb[i].key)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace argus

@@ -163,6 +163,9 @@ class CheckRegistration {
   size_t id_;
 };
 
+// Whether two instances of a check are set alike (enabled, every parameter).
+bool SameSettings(const Check& a, const Check& b);
+
 }  // namespace argus
 
 #endif  // ARGUS_CHECK_H_

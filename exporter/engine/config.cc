@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -28,6 +29,8 @@ Config Config::Clone() const {
   copy.names = names;
   copy.checks.clear();
   for (const auto& c : checks) copy.checks.push_back(c->Clone());
+  copy.pipeline = pipeline;
+  for (const Config& p : pipelines) copy.pipelines.push_back(p.Clone());
   return copy;
 }
 
@@ -244,13 +247,26 @@ void ApplyLabels(NameRules& names, const YAML::Node& node) {
   }
 }
 
-// Rules across keys: each Param::at_least, then each check's own.
-void CheckConsistency(const Config& c, const YAML::Node& root) {
+void ApplyChecks(Config& config, const YAML::Node& value, const std::string& key) {
+  if (value.IsNull()) return;
+  Expect(value, key, YAML::NodeType::Map, "a map of check id to settings");
+  for (const auto& check_entry : value) {
+    const std::string id = check_entry.first.Scalar();
+    auto it = std::find_if(config.checks.begin(), config.checks.end(),
+                           [&](const auto& c) { return c->id() == id; });
+    if (it == config.checks.end()) Fail(check_entry.first, key + "." + id, "unknown check");
+    ApplyCheck(**it, check_entry.second, key + "." + id);
+  }
+}
+
+// Rules across keys: each Param::at_least, then each check's own. `root`
+// holds the `checks:` map; `prefix` names where (pipelines[1]. ...).
+void CheckConsistency(const Config& c, const YAML::Node& root, const std::string& prefix = "") {
   for (const auto& check : c.checks) {
     const std::string id(check->id());
     const YAML::Node node = root["checks"] ? root["checks"][id] : YAML::Node();
     auto fail = [&](const std::string& key, const std::string& what) {
-      Fail(node ? node : root, "checks." + id + "." + key, what);
+      Fail(node ? node : root, prefix + "checks." + id + "." + key, what);
     };
     for (const Param& p : check->Params()) {
       if (p.at_least.empty()) continue;
@@ -264,7 +280,61 @@ void CheckConsistency(const Config& c, const YAML::Node& root) {
   }
 }
 
+// `pipelines:`: a list of {name, database, sources, checks}, each a copy
+// of the top level with those over it.
+void ApplyPipelines(Config& config, const YAML::Node& list) {
+  Expect(list, "pipelines", YAML::NodeType::Sequence,
+         "a list of pipelines, each with a name and a database");
+  if (!config.database.empty()) {
+    Fail(list, "pipelines", "set either database: (one pipeline) or pipelines:, not both");
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node entry = list[i];
+    const std::string at = "pipelines[" + std::to_string(i) + "]";
+    Expect(entry, at, YAML::NodeType::Map, "a map with name, database, and optionally sources and checks");
+    Config p = config.Clone();
+    p.pipelines.clear();
+    for (const auto& field : entry) {
+      const std::string key = field.first.Scalar();
+      if (key == "name") {
+        p.pipeline = Scalar(field.second, at + ".name");
+        if (!ValidPipelineName(p.pipeline)) {
+          Fail(field.second, at + ".name",
+               "must be 1 to 64 letters, digits, '_' or '-', not '" + p.pipeline.substr(0, 80) + "'");
+        }
+      } else if (key == "database") {
+        p.database = Scalar(field.second, at + ".database");
+      } else if (key == "sources") {
+        p.sources = SourceQueries();
+        p.sources_incremental = false;
+        ApplySources(p.sources, &p.sources_incremental, field.second);
+      } else if (key == "checks") {
+        ApplyChecks(p, field.second, at + ".checks");
+      } else {
+        Fail(field.first, at + "." + key, "unknown key (name, database, sources, checks)");
+      }
+    }
+    if (p.pipeline.empty()) Fail(entry, at + ".name", "missing: every pipeline needs a name");
+    if (p.database.empty()) Fail(entry, at + ".database", "missing: every pipeline needs a database");
+    if (!names.insert(p.pipeline).second) {
+      Fail(entry, at + ".name", "'" + p.pipeline + "' names two pipelines");
+    }
+    CheckConsistency(p, entry, at + ".");
+    config.pipelines.push_back(std::move(p));
+  }
+  if (config.pipelines.empty()) Fail(list, "pipelines", "lists no pipeline");
+}
+
 }  // namespace
+
+bool ValidPipelineName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+  }
+  return true;
+}
 
 std::string DuplicateKey(const YAML::Node& node) {
   if (node.IsSequence()) {
@@ -345,20 +415,17 @@ Status ParseConfig(const std::string& yaml_text, Config* config) {
       } else if (key == "sources") {
         ApplySources(config->sources, &config->sources_incremental, value);
       } else if (key == "checks") {
-        if (value.IsNull()) continue;
-        Expect(value, key, YAML::NodeType::Map, "a map of check id to settings");
-        for (const auto& check_entry : value) {
-          const std::string id = check_entry.first.Scalar();
-          auto it = std::find_if(config->checks.begin(), config->checks.end(),
-                                 [&](const auto& c) { return c->id() == id; });
-          if (it == config->checks.end()) Fail(check_entry.first, "checks." + id, "unknown check");
-          ApplyCheck(**it, check_entry.second, "checks." + id);
-        }
+        ApplyChecks(*config, value, key);
+      } else if (key == "pipelines") {
+        continue;  // below, over everything else
       } else {
         Fail(entry.first, key, "unknown key");
       }
     }
     CheckConsistency(*config, root);
+    if (const YAML::Node list = root["pipelines"]; list && !list.IsNull()) {
+      ApplyPipelines(*config, list);
+    }
   } catch (const ConfigError& e) {
     return Status::Error("config: " + e.message);
   } catch (const YAML::Exception& e) {

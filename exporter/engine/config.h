@@ -61,6 +61,14 @@ struct Config {
   // (`labels:`): relabel rules, and how many distinct ones each keeps.
   NameRules names;
   std::vector<std::unique_ptr<Check>> checks;
+  // The name of the pipeline this configuration reads (`pipelines:`), the
+  // value of the `pipeline` label on its metrics and alerts; "" for the
+  // one pipeline of `database:` (no label).
+  std::string pipeline;
+  // `pipelines:` of the config file: each one the whole configuration with
+  // its own name, database, sources and check settings over the top
+  // level's. Empty: the one pipeline of `database:`.
+  std::vector<Config> pipelines;
 
   const Check* FindCheck(std::string_view id) const;
   // How far back the enabled checks read.
@@ -80,6 +88,10 @@ std::string DefaultConfigYaml();
 // appears twice and on which lines. yaml-cpp keeps both entries of a
 // repeated key, and the last would silently win.
 std::string DuplicateKey(const YAML::Node& root);
+
+// What a pipeline name may be: 1 to 64 letters, digits, '_' or '-'
+// (a label value, a URL path segment, a file name alike).
+bool ValidPipelineName(const std::string& name);
 
 // Checks an external URL (http:// or https://, a host, an optional path,
 // no query or fragment) and returns it ending in '/'; "" when it is not one.

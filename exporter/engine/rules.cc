@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -91,6 +92,9 @@ void EmitRule(YAML::Emitter& out, const Config& config, const std::string& alert
   // page.
   out << YAML::Key << "status_url" << YAML::Value
       << config.external_url +
+             // A pipeline of several has its pages under pipelines/NAME/
+             // (its name needs no escaping).
+             "{{ with $labels.pipeline }}pipelines/{{ . }}/{{ end }}"
              // urlquery writes a space as '+', which a path keeps as a plus.
              "{{ if $labels.agent }}agents/{{ $labels.agent | urlquery | reReplaceAll \"\\\\+\" \"%20\" }}"
              "{{ end }}";
@@ -106,6 +110,22 @@ void EmitRule(YAML::Emitter& out, const Config& config, const std::string& alert
 // does not fire and resolve every cycle.
 constexpr const char* kKeepFiringFor = "3m";
 
+// A detection's verdict across replicas of Argus (the same configuration,
+// different `instance` labels): one alert, without `instance`, which
+// Alertmanager then deduplicates across Prometheus replicas too. The
+// verdicts of the replicas that read the pipeline in their last cycle
+// (`up`, argus_up, is 1) count; a replica that cannot read keeps serving
+// its last good gauges, which must not keep an incident open that a
+// reading replica has seen end. Only when no replica of the pipeline
+// reads do the kept verdicts stand (so that a blind Argus neither resolves
+// nor pages again). A replica that stops leaves the others' series to carry
+// the alert.
+std::string AcrossReplicas(const std::string& expr, const std::string& up) {
+  return "max without(instance) ((" + expr + ") and on(job, instance, pipeline) " + up +
+         " == 1) or max without(instance) ((" + expr + ") unless on(job, pipeline) max by (job, pipeline) (" +
+         up + ") == 1)";
+}
+
 bool IdentifierChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == ':';
 }
@@ -113,7 +133,10 @@ bool IdentifierChar(char c) {
 }  // namespace
 
 std::string SelectJob(const std::string& expr, const std::string& job) {
-  const std::string matcher = "job=\"" + job + "\"";
+  return SelectSeries(expr, "job=\"" + job + "\"");
+}
+
+std::string SelectSeries(const std::string& expr, const std::string& matcher) {
   std::string out;
   size_t i = 0;
   while (i < expr.size()) {
@@ -169,11 +192,11 @@ std::string RulesYaml(const Config& config) {
       // nobody (the alerts above do); Alertmanager mutes the detections
       // by it.
       {"ArgusDetectionsBlind", Severity::kInfo,
-       "max by (job) (up{" + job + "}) == 0 or max by (job) (argus_up{" + job + "}) == 0", "2m",
-       "No Argus replica can watch the pipeline",
+       "max by (job) (up{" + job + "}) == 0 or max by (job, pipeline) (argus_up{" + job + "}) == 0",
+       "2m", "No Argus replica can watch the pipeline",
        "Every Argus exporter of job {{ $labels.job }} is down or cannot read the pipeline "
-       "database: the detection alerts show the last verdicts, and no new incident can be "
-       "raised."},
+       "{{ with $labels.pipeline }}{{ . }} {{ end }}database: the detection alerts show the last "
+       "verdicts, and no new incident can be raised."},
       {"ArgusDatabaseUnreadable", Severity::kCritical, "argus_up{" + job + "} == 0", "2m",
        "Argus cannot read the pipeline database",
        "Argus at {{ $labels.instance }} could not read the pipeline database in its last cycle; "
@@ -198,25 +221,42 @@ std::string RulesYaml(const Config& config) {
       "last cycle, so it needs no Prometheus history. Runbooks: docs/runbooks.md.");
   out << YAML::BeginMap << YAML::Key << "groups" << YAML::Value << YAML::BeginSeq;
 
-  out << YAML::BeginMap;
-  out << YAML::Key << "name" << YAML::Value << "argus-detections";
-  out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
-  for (const auto& check : config.checks) {
-    if (!check->enabled) continue;
-    for (const RuleSpec& r : check->Rules()) {
-      // Replicas of Argus with the same configuration publish the same
-      // verdicts under different `instance` labels: aggregated away, they
-      // make one alert, which Alertmanager then deduplicates across
-      // Prometheus replicas too. A replica that stops leaves the others'
-      // series to carry it.
-      EmitRule(out, config, r.alert,
-               "max without(instance) (" + SelectJob(r.expr, config.prometheus_job) + ")", "",
-               kKeepFiringFor, r.severity,
-               std::string(check->category()), std::string(check->id()), r.summary,
-               r.description);
+  // The detections of the top level's check settings, and one group more
+  // for each pipeline that sets its checks otherwise (`pipelines:`), each
+  // selecting its own series by the pipeline label.
+  std::vector<std::string> own;  // pipelines with settings of their own
+  for (const Config& p : config.pipelines) {
+    for (size_t i = 0; i < p.checks.size(); ++i) {
+      if (!SameSettings(*p.checks[i], *config.checks[i])) {
+        own.push_back(p.pipeline);
+        break;
+      }
     }
   }
-  out << YAML::EndSeq << YAML::EndMap;
+  const std::string job_matcher = "job=\"" + config.prometheus_job + "\"";
+  auto detections = [&](const Config& settings, const std::string& group, const std::string& matchers) {
+    const std::string up = "argus_up{" + matchers + "}";
+    out << YAML::BeginMap;
+    out << YAML::Key << "name" << YAML::Value << group;
+    out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
+    for (const auto& check : settings.checks) {
+      if (!check->enabled) continue;
+      for (const RuleSpec& r : check->Rules()) {
+        EmitRule(out, config, r.alert, AcrossReplicas(SelectSeries(r.expr, matchers), up), "",
+                 kKeepFiringFor, r.severity, std::string(check->category()),
+                 std::string(check->id()), r.summary, r.description);
+      }
+    }
+    out << YAML::EndSeq << YAML::EndMap;
+  };
+  std::string others;
+  for (const std::string& name : own) others += (others.empty() ? "" : "|") + name;
+  detections(config, "argus-detections",
+             own.empty() ? job_matcher : job_matcher + ",pipeline!~\"" + others + "\"");
+  for (const Config& p : config.pipelines) {
+    if (std::find(own.begin(), own.end(), p.pipeline) == own.end()) continue;
+    detections(p, "argus-detections-" + p.pipeline, job_matcher + ",pipeline=\"" + p.pipeline + "\"");
+  }
 
   out << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << "argus-exporter";

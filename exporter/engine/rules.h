@@ -46,6 +46,8 @@ std::string RulesYaml(const Config& config);
 // `expr` with every argus_ metric selecting Prometheus job `job`, so that
 // the rules see only the series of the Argus scrape, never a namesake's.
 std::string SelectJob(const std::string& expr, const std::string& job);
+// The same with any label matchers: `job="argus",pipeline="a"`.
+std::string SelectSeries(const std::string& expr, const std::string& matchers);
 
 // The anchor of an alert's section in docs/runbooks.md ("argusstuckloop").
 std::string RunbookAnchor(const std::string& alert);

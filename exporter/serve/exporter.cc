@@ -11,22 +11,6 @@
 namespace argus {
 namespace {
 
-// Whether two instances of a check are set alike (enabled, every parameter).
-bool SameSettings(const Check& a, const Check& b) {
-  // Params() only hands out pointers to members; nothing is written here.
-  const std::vector<Param> pa = const_cast<Check&>(a).Params(), pb = const_cast<Check&>(b).Params();
-  if (a.enabled != b.enabled || pa.size() != pb.size()) return false;
-  for (size_t i = 0; i < pa.size(); ++i) {
-    if (pa[i].key != pb[i].key) return false;
-    if (auto* names = std::get_if<std::vector<std::string>*>(&pa[i].target)) {
-      if (**names != **std::get_if<std::vector<std::string>*>(&pb[i].target)) return false;
-    } else if (a.Value(pa[i].key) != b.Value(pb[i].key)) {
-      return false;
-    }
-  }
-  return true;
-}
-
 Millis WallClockMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -246,7 +230,12 @@ std::shared_ptr<const Published> Exporter::DoCycle() {
       stats_.names[k] = f;
     }
   }
-  published->metrics_text = RenderMetrics(config, result, totals_, stats_);
+  if (config.pipeline.empty()) {
+    published->metrics_text = RenderMetrics(config, result, totals_, stats_);
+  } else {
+    published->metric_families = CollectMetrics(config, result, totals_, stats_);
+    published->metrics_text = SerializeMetrics(published->metric_families);
+  }
   if (read_whole_ && result.database_ok()) {
     // After a cycle that read the whole history (the first, after a reload
     // or a replaced database), the reader threads' buffers go back to the

@@ -31,6 +31,9 @@ struct Published {
   CycleResult result;
   nlohmann::json check_body;  // the /check body
   std::string metrics_text;   // the /metrics body
+  // The same as metric families, kept when the pipeline is one of several
+  // (config `pipelines:`), for the merged /metrics.
+  std::vector<prometheus::MetricFamily> metric_families;
   std::string checked_at;     // when the cycle evaluated (ISO-8601)
 
   // What the status page draws: the last days hour by hour, since when

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "exporter/serve/exporter.h"
+#include "exporter/serve/pipelines.h"
 
 namespace argus {
 namespace {
@@ -314,6 +315,143 @@ HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view
   }
   return ErrorResponse(404, "no such path: " + ValidUtf8(path.substr(0, 128)) +
                                 "; see / for what Argus serves");
+}
+
+namespace {
+
+constexpr std::string_view kPipelinesPrefix = "/pipelines/";
+
+// Takes `key` out of a raw query string: its decoded value into `value`
+// (and true) when present once; the rest of the query into `rest`.
+bool TakeParam(std::string_view query, std::string_view key, std::string* value, std::string* rest,
+               std::string* error) {
+  bool found = false;
+  rest->clear();
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    std::string name;
+    if (!pair.empty() && UrlDecode(pair.substr(0, eq), true, &name) && name == key) {
+      if (found) {
+        *error = "query parameter '" + std::string(key) + "' given twice";
+        return false;
+      }
+      if (!UrlDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true, value)) {
+        *error = "malformed percent-encoding in the query string";
+        return false;
+      }
+      found = true;
+      continue;
+    }
+    if (!pair.empty()) *rest += (rest->empty() ? "" : "&") + std::string(pair);
+  }
+  if (!found) value->clear();
+  return true;
+}
+
+HttpResponse NoSuchPipeline(const Pipelines& pipelines, const std::string& name) {
+  return ErrorResponse(404, "no pipeline named '" + ValidUtf8(name.substr(0, 64)) +
+                                "'; configured: " + pipelines.Names());
+}
+
+// /api/alerts or /check of every pipeline in one body: each pipeline's
+// answer as Route gives it, its alerts named with their pipeline and put
+// together; 503 when any pipeline's is (never "all clear" for a blind one).
+HttpResponse AllPipelines(Pipelines& pipelines, std::string_view path, std::string_view query) {
+  nlohmann::json alerts = nlohmann::json::array();
+  nlohmann::json by_pipeline = nlohmann::json::object();
+  int status = 200;
+  for (const Pipelines::Member& m : pipelines.members()) {
+    HttpResponse r = Route(*m.exporter, "GET", path, query);
+    if (r.status == 400) return r;  // a bad filter is bad for all
+    nlohmann::json body = nlohmann::json::parse(r.Body(), nullptr, false);
+    if (body.is_discarded()) return ErrorResponse(500, "internal error");
+    for (nlohmann::json& a : body["alerts"]) {
+      a["pipeline"] = m.name;
+      alerts.push_back(std::move(a));
+    }
+    body.erase("alerts");
+    body["status"] = r.status;
+    by_pipeline[m.name] = std::move(body);
+    if (r.status != 200) status = 503;
+  }
+  nlohmann::json body = {{"alerts", alerts}, {"total", alerts.size()}, {"pipelines", by_pipeline}};
+  if (status != 200) body["error"] = "not every pipeline could be read: see pipelines";
+  return Json(status, body);
+}
+
+}  // namespace
+
+HttpResponse Route(Pipelines& pipelines, std::string_view method, std::string_view path,
+                   std::string_view query, const ReloadFn& reload, const WebPaths& paths) {
+  if (pipelines.size() == 1 && !pipelines.labelled()) {
+    return Route(*pipelines.members().front().exporter, method, path, query, reload, paths);
+  }
+  // What does not belong to one pipeline.
+  if (path == "/-/reload" || method != "GET" || path == "/-/healthy") {
+    return Route(*pipelines.members().front().exporter, method, path, query, reload, paths);
+  }
+  if (path == "/metrics" || path == "/-/ready") {
+    std::map<std::string, std::string> params;
+    std::string error;
+    if (!ParseQuery(query, {}, &params, &error)) return ErrorResponse(400, error);
+    if (path == "/-/ready") {
+      return pipelines.Ready() ? Text(200, "Argus is Ready.\n")
+                               : Text(503, "Argus is not ready: not every pipeline has completed a check cycle.\n");
+    }
+    Pipelines::Metrics metrics = pipelines.MergedMetrics();
+    if (!metrics.text) return ErrorResponse(503, "not every pipeline has completed a check cycle yet");
+    HttpResponse r;
+    r.shared_body = std::move(metrics.text);
+    r.gzip_body = std::move(metrics.gzip);
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return r;
+  }
+  // One pipeline: by its path, /pipelines/NAME/..., or ?pipeline=NAME.
+  std::string name, rest_query, error;
+  std::string_view rest_path = path;
+  bool named = false;
+  if (path.substr(0, kPipelinesPrefix.size()) == kPipelinesPrefix) {
+    std::string_view tail = path.substr(kPipelinesPrefix.size());
+    const size_t slash = tail.find('/');
+    if (!UrlDecode(tail.substr(0, slash), false, &name)) {
+      return ErrorResponse(400, "malformed percent-encoding in the pipeline name");
+    }
+    rest_path = slash == std::string_view::npos ? std::string_view("/") : tail.substr(slash);
+    rest_query = std::string(query);
+    named = true;
+  } else if (path == "/pipelines" || path == "/pipelines/") {
+    rest_path = "/";
+  } else {
+    if (!TakeParam(query, "pipeline", &name, &rest_query, &error)) return ErrorResponse(400, error);
+    named = !name.empty() || query.find("pipeline=") != std::string_view::npos;
+  }
+  if (named) {
+    Exporter* exporter = pipelines.Find(name);
+    if (!exporter) return NoSuchPipeline(pipelines, name);
+    WebPaths scoped = paths;
+    scoped.base = paths.base + "pipelines/" + PercentEncode(name) + "/";
+    return Route(*exporter, method, rest_path, rest_query, reload, scoped);
+  }
+  if (pipelines.size() == 1) return Route(*pipelines.members().front().exporter, method, path, query, reload, paths);
+  // Several pipelines, none named.
+  if (rest_path == "/") {
+    std::map<std::string, std::string> params;
+    if (!ParseQuery(query, {}, &params, &error)) return ErrorResponse(400, error);
+    HttpResponse r;
+    r.body = PipelinesPage(pipelines, paths);
+    r.content_type = "text/html; charset=utf-8";
+    return r;
+  }
+  if (path == "/api/alerts" || path == "/check") return AllPipelines(pipelines, path, query);
+  if (path.substr(0, kReportPrefix.size()) == kReportPrefix ||
+      path.substr(0, kAgentPrefix.size()) == kAgentPrefix || path == "/agents") {
+    return ErrorResponse(400, "Argus watches several pipelines (" + pipelines.Names() +
+                                  "): name one, with ?pipeline=NAME or under /pipelines/NAME/");
+  }
+  return Route(*pipelines.members().front().exporter, method, path, query, reload, paths);
 }
 
 }  // namespace argus

@@ -16,6 +16,7 @@
 namespace argus {
 
 class Exporter;
+class Pipelines;
 
 struct HttpResponse {
   int status = 200;
@@ -56,6 +57,20 @@ struct WebPaths {
 HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view path,
                    std::string_view query, const ReloadFn& reload = {},
                    const WebPaths& paths = {});
+
+// The same for every pipeline of `pipelines` (config `pipelines:`). With one
+// pipeline, exactly Route over its exporter. With several: /metrics holds
+// them all (each series labelled with its pipeline); /pipelines/NAME/...
+// is every endpoint and page of one pipeline; the legacy endpoints take
+// ?pipeline=NAME; without one, /api/alerts and /check answer for every
+// pipeline (each alert naming its own), / lists the pipelines, and a
+// failure report asks which pipeline.
+HttpResponse Route(Pipelines& pipelines, std::string_view method, std::string_view path,
+                   std::string_view query, const ReloadFn& reload = {},
+                   const WebPaths& paths = {});
+
+// The page listing the pipelines, each with its status and alerts.
+std::string PipelinesPage(const Pipelines& pipelines, const WebPaths& paths);
 
 // A JSON error response.
 HttpResponse ErrorResponse(int status, const std::string& message);

@@ -1,5 +1,7 @@
 #include "exporter/serve/http_server.h"
 
+#include "exporter/serve/pipelines.h"
+
 #include <CivetServer.h>
 
 #include <strings.h>
@@ -100,7 +102,8 @@ std::string ListeningPorts(const std::string& address) {
 // prefix of every path) and every method.
 class HttpServer::Dispatcher : public CivetHandler {
  public:
-  Dispatcher(Exporter& exporter, Logger& log) : exporter_(exporter), log_(log) {}
+  Dispatcher(std::shared_ptr<Pipelines> pipelines, Logger& log)
+      : pipelines_(std::move(pipelines)), log_(log) {}
 
   void SetAuth(std::shared_ptr<const BasicAuth> auth) {
     std::lock_guard lock(mu_);
@@ -158,8 +161,8 @@ class HttpServer::Dispatcher : public CivetHandler {
         r.headers.push_back({"WWW-Authenticate", "Basic realm=\"Argus\", charset=\"UTF-8\""});
       } else {
         // HEAD is GET without the body (Send leaves it out).
-        r = Route(exporter_, std::strcmp(method, "HEAD") == 0 ? "GET" : method, uri, query, reload,
-                  paths);
+        r = Route(*pipelines_, std::strcmp(method, "HEAD") == 0 ? "GET" : method, uri, query,
+                  reload, paths);
       }
     } catch (const std::exception& e) {
       // Route does not throw by design; this is the last line of defence.
@@ -184,7 +187,7 @@ class HttpServer::Dispatcher : public CivetHandler {
   bool handlePatch(CivetServer*, mg_connection* conn) override { return Handle(conn); }
 
  private:
-  Exporter& exporter_;
+  std::shared_ptr<Pipelines> pipelines_;
   Logger& log_;
   std::mutex mu_;
   std::shared_ptr<const BasicAuth> auth_;
@@ -292,8 +295,10 @@ int LogMessage(const mg_connection* conn, const char* message) {
 
 }  // namespace
 
-HttpServer::HttpServer(Exporter& exporter, Logger& log)
-    : log_(log), dispatcher_(std::make_unique<Dispatcher>(exporter, log)) {}
+HttpServer::HttpServer(Exporter& exporter, Logger& log) : HttpServer(Pipelines::Of(exporter), log) {}
+
+HttpServer::HttpServer(std::shared_ptr<Pipelines> pipelines, Logger& log)
+    : log_(log), dispatcher_(std::make_unique<Dispatcher>(std::move(pipelines), log)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 

@@ -14,6 +14,7 @@ class CivetServer;
 namespace argus {
 
 class Exporter;
+class Pipelines;
 
 // The one CivetWeb server of argus_exporter: every request goes through
 // Route (http_routes.h); CivetWeb's own errors (malformed or over-long
@@ -22,6 +23,8 @@ class Exporter;
 class HttpServer {
  public:
   HttpServer(Exporter& exporter, Logger& log);
+  // Serves every pipeline of `pipelines` (config `pipelines:`).
+  HttpServer(std::shared_ptr<Pipelines> pipelines, Logger& log);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -17,16 +17,22 @@ namespace argus {
 namespace {
 
 using prometheus::Labels;
-using prometheus::Registry;
+
+// A registry whose every family carries the same constant labels (the
+// pipeline's, when the configuration lists several).
+struct Registry {
+  prometheus::Registry& registry;
+  const Labels& constant;
+};
 
 prometheus::Family<prometheus::Gauge>& Gauge(Registry& r, const std::string& name,
                                              const std::string& help) {
-  return prometheus::BuildGauge().Name("argus_" + name).Help(help).Register(r);
+  return prometheus::BuildGauge().Name("argus_" + name).Help(help).Labels(r.constant).Register(r.registry);
 }
 
 prometheus::Family<prometheus::Counter>& Counter(Registry& r, const std::string& name,
                                                  const std::string& help) {
-  return prometheus::BuildCounter().Name("argus_" + name).Help(help).Register(r);
+  return prometheus::BuildCounter().Name("argus_" + name).Help(help).Labels(r.constant).Register(r.registry);
 }
 
 void AddExporterMetrics(Registry& r, const Config& config, const CycleResult& cycle,
@@ -191,15 +197,47 @@ void AddDetectionGauges(Registry& r, const Config& config, const CycleResult& cy
 
 }  // namespace
 
+std::vector<prometheus::MetricFamily> CollectMetrics(const Config& config, const CycleResult& cycle,
+                                                     const PipelineTotals& totals,
+                                                     const ExporterStats& stats) {
+  prometheus::Registry registry;
+  Labels constant;
+  if (!config.pipeline.empty()) constant["pipeline"] = config.pipeline;
+  Registry r{registry, constant};
+  AddExporterMetrics(r, config, cycle, totals, stats);
+  AddPipelineTotals(r, totals);
+  AddDetectionGauges(r, config, cycle);
+  return registry.Collect();
+}
+
+std::string SerializeMetrics(const std::vector<prometheus::MetricFamily>& families) {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return out.str();
+}
+
 std::string RenderMetrics(const Config& config, const CycleResult& cycle,
                           const PipelineTotals& totals, const ExporterStats& stats) {
-  Registry registry;
-  AddExporterMetrics(registry, config, cycle, totals, stats);
-  AddPipelineTotals(registry, totals);
-  AddDetectionGauges(registry, config, cycle);
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, registry.Collect());
-  return out.str();
+  return SerializeMetrics(CollectMetrics(config, cycle, totals, stats));
+}
+
+std::string MergedMetricsText(const std::vector<const std::vector<prometheus::MetricFamily>*>& parts) {
+  // The families of every pipeline under one HELP and TYPE each, in the
+  // order they first appear; their series differ by the pipeline label.
+  std::vector<prometheus::MetricFamily> merged;
+  std::map<std::string, size_t> at;
+  for (const auto* part : parts) {
+    for (const prometheus::MetricFamily& family : *part) {
+      auto [it, fresh] = at.emplace(family.name, merged.size());
+      if (fresh) {
+        merged.push_back(family);
+      } else {
+        auto& metrics = merged[it->second].metric;
+        metrics.insert(metrics.end(), family.metric.begin(), family.metric.end());
+      }
+    }
+  }
+  return SerializeMetrics(merged);
 }
 
 }  // namespace argus

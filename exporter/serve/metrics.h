@@ -2,6 +2,9 @@
 #define ARGUS_METRICS_H_
 
 #include <array>
+#include <vector>
+
+#include <prometheus/metric_family.h>
 #include <map>
 #include <string>
 
@@ -34,6 +37,16 @@ struct ExporterStats {
 // once per cycle; every scrape serves the same string.
 std::string RenderMetrics(const Config& config, const CycleResult& cycle,
                           const PipelineTotals& totals, const ExporterStats& stats);
+// The same as metric families, every series labelled with the
+// configuration's pipeline (when it has a name), to be merged with other
+// pipelines' by MergedMetricsText; and their text.
+std::vector<prometheus::MetricFamily> CollectMetrics(const Config& config, const CycleResult& cycle,
+                                                     const PipelineTotals& totals,
+                                                     const ExporterStats& stats);
+std::string SerializeMetrics(const std::vector<prometheus::MetricFamily>& families);
+// One exposition of several pipelines' families (one HELP and TYPE per
+// family), through prometheus-cpp's TextSerializer.
+std::string MergedMetricsText(const std::vector<const std::vector<prometheus::MetricFamily>*>& parts);
 
 }  // namespace argus
 

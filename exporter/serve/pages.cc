@@ -6,6 +6,7 @@
 #include "exporter/engine/rules.h"
 #include "exporter/serve/charts.h"
 #include "exporter/serve/exporter.h"
+#include "exporter/serve/pipelines.h"
 #include "exporter/serve/http_routes.h"
 
 namespace argus {
@@ -300,8 +301,9 @@ constexpr size_t kMaxAgentRows = 200, kMaxAlertRows = 100, kMaxDomainCharts = 40
 std::string StatusPageOf(const Published& p, const Config& config, const WebPaths& paths) {
   const CycleResult& r = p.result;
   const Gauges g(r.samples);
-  std::string html = Head("Argus") + "<body data-checked-at=\"" + HtmlEscape(p.checked_at) + "\">\n" +
-                     Nav(paths, config) + "<h1>Argus</h1>\n" + BlindBanner(r);
+  const std::string title = config.pipeline.empty() ? "Argus" : "Argus: " + config.pipeline;
+  std::string html = Head(title) + "<body data-checked-at=\"" + HtmlEscape(p.checked_at) + "\">\n" +
+                     Nav(paths, config) + "<h1>" + HtmlEscape(title) + "</h1>\n" + BlindBanner(r);
   html += "<p>Evaluated as of " + HtmlEscape(p.checked_at) + ": " + std::to_string(r.alerts.size()) +
           " alerts (" + std::to_string(r.Count(Severity::kCritical)) + " critical, " +
           std::to_string(r.Count(Severity::kWarning)) + " warning, " +
@@ -388,6 +390,38 @@ std::string StatusPageOf(const Published& p, const Config& config, const WebPath
 }
 
 }  // namespace
+
+std::string PipelinesPage(const Pipelines& pipelines, const WebPaths& paths) {
+  const std::string b = HtmlEscape(paths.base);
+  const auto first = pipelines.members().front().exporter->config();
+  std::string html = Head("Argus: pipelines") + "<body>\n" + Nav(paths, *first) +
+                     "<h1>Argus: " + std::to_string(pipelines.size()) + " pipelines</h1>\n"
+                     "<table><tr><th>pipeline</th><th>database</th><th class=\"num\">critical</th>"
+                     "<th class=\"num\">warning</th><th class=\"num\">info</th><th>evaluated as of</th></tr>\n";
+  for (const Pipelines::Member& m : pipelines.members()) {
+    const std::string href = b + "pipelines/" + PercentEncode(m.name) + "/";
+    html += "<tr><td><a href=\"" + href + "\">" + HtmlEscape(m.name) + "</a></td>";
+    auto latest = m.exporter->Latest();
+    if (!latest) {
+      html += "<td class=\"muted\">no cycle yet</td><td></td><td></td><td></td><td></td></tr>\n";
+      continue;
+    }
+    const CycleResult& r = latest->result;
+    html += r.database_ok() && !r.any_check_failed()
+                ? std::string("<td>read</td>")
+                : "<td class=\"critical\">blind: " +
+                      HtmlEscape(r.database_error.empty() ? "a check could not run" : r.database_error) +
+                      "</td>";
+    for (Severity s : {Severity::kCritical, Severity::kWarning, Severity::kInfo}) {
+      html += "<td class=\"num\">" + std::to_string(r.Count(s)) + "</td>";
+    }
+    html += "<td>" + HtmlEscape(latest->checked_at) + "</td></tr>\n";
+  }
+  return html + "</table>\n<p class=\"muted\">Each pipeline has its own status page, agent pages "
+                "(<code>pipelines/NAME/agents/AGENT</code>) and JSON endpoints "
+                "(<code>api/alerts?pipeline=NAME</code>); <a href=\"" + b +
+                "api/alerts\">/api/alerts</a> lists every pipeline's alerts.</p></body></html>\n";
+}
 
 StatusPageBodies RenderStatusPage(const Exporter& exporter, const WebPaths& paths) {
   // One cycle and one configuration for both bodies.

@@ -21,11 +21,18 @@ Status CheckDatabase(const std::string& database, const SourceQueries& queries) 
     }
     return Status::Ok();
   }
+  if (!SecretSpans(database).empty()) {
+    return Status::Error("database: '" + RedactUri(database) +
+                         "' holds a password but is no postgresql:// URI; give the PostgreSQL "
+                         "database as a URI, or the path of a SQLite file");
+  }
   return CheckQueriesOnlyRead(database, queries);
 }
 
 std::string DatabaseForDisplay(const std::string& database) {
-  return IsPostgresUri(database) ? RedactUri(database) : database;
+  // A SQLite path has no secrets; something that looks like a connection
+  // string (key=value, a mistyped scheme) is shown without them anyway.
+  return RedactUri(database);
 }
 
 }  // namespace argus

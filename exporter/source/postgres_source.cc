@@ -3,7 +3,9 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <memory>
 
@@ -35,13 +37,16 @@ struct ResultDeleter {
 };
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
-// Names longer than this (in characters) are cut on the server: a name is
-// kept whole up to kMaxKeptNameBytes anyway, and told apart from others
-// by a hash of its bytes (SafeName), which this much keeps apart.
-constexpr int kMaxNameChars = 65536;
+// A name longer than this (in bytes) leaves the server as its first 200
+// characters and the MD5 of all of it: Argus keeps a name whole only up to
+// kMaxKeptNameBytes anyway (SafeName), and two long names stay two. So a
+// row costs at most a few KiB in transit, however long its names.
+constexpr int kMaxNameBytes = 1024;
 
 std::string Name(const std::string& column) {
-  return "left(" + column + "::text, " + std::to_string(kMaxNameChars) + ")";
+  const std::string text = column + "::text";
+  return "CASE WHEN octet_length(" + text + ") <= " + std::to_string(kMaxNameBytes) + " THEN " +
+         text + " ELSE left(" + text + ", 200) || '~md5:' || md5(" + text + ") END";
 }
 
 std::string_view Value(const PGresult* r, int row, int col) {
@@ -73,7 +78,7 @@ std::optional<Millis> TimeOf(const PGresult* r, int row, int col) {
     auto seconds = Number(text);
     return seconds ? TimestampFromUnixSeconds(*seconds) : std::nullopt;
   }
-  if (text.size() == 10) return ParseTimestamp(std::string(text) + "T00:00:00Z");  // a date
+  if (PQftype(r, col) == kDateOid) return ParseTimestamp(std::string(text) + "T00:00:00Z");
   return ParseTimestamp(text);
 }
 
@@ -113,35 +118,60 @@ std::string PercentDecoded(std::string_view s) {
   return out;
 }
 
-// Where the password is in a URI: [begin, end) of each spelling of it (the
-// user part's, and password= parameters').
-std::vector<std::pair<size_t, size_t>> PasswordSpans(const std::string& uri) {
-  std::vector<std::pair<size_t, size_t>> spans;
-  const size_t scheme = uri.find("://");
-  if (scheme == std::string::npos) return spans;
-  const size_t start = scheme + 3;
-  const size_t authority_end = std::min(uri.find_first_of("/?#", start), uri.size());
-  const size_t at = uri.rfind('@', authority_end);
-  if (at != std::string::npos && at >= start) {
-    const size_t colon = uri.find(':', start);
-    if (colon < at) spans.emplace_back(colon + 1, at);
-  }
-  size_t q = uri.find('?', start);
-  while (q != std::string::npos && q < uri.size()) {
-    const size_t key = q + 1;
-    const size_t end = std::min(uri.find('&', key), uri.size());
-    const size_t eq = uri.find('=', key);
-    if (eq < end && PercentDecoded(std::string_view(uri).substr(key, eq - key)) == "password") {
-      spans.emplace_back(eq + 1, end);
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
     }
-    q = end < uri.size() ? end : std::string::npos;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::pair<size_t, size_t>> SecretSpans(const std::string& text) {
+  std::vector<std::pair<size_t, size_t>> spans;
+  // The user part of a URI: everything from the first ':' after "://" to
+  // the last '@' is taken for the password, however it is spelt ('@', '/',
+  // '?' or '#' in it included): too much hidden rather than too little.
+  const size_t scheme = text.find("://");
+  if (scheme != std::string::npos) {
+    const size_t start = scheme + 3;
+    const size_t at = text.rfind('@');
+    if (at != std::string::npos && at > start) {
+      const size_t colon = text.find(':', start);
+      if (colon < at) spans.emplace_back(colon + 1, at);
+    }
+  }
+  // password= and sslpassword= in any casing, as a URI parameter or a
+  // key=value connection string has them.
+  for (size_t eq = text.find('='); eq != std::string::npos; eq = text.find('=', eq + 1)) {
+    size_t key = eq;
+    while (key > 0 && (std::isalnum(static_cast<unsigned char>(text[key - 1])) || text[key - 1] == '_' ||
+                       text[key - 1] == '%')) {
+      --key;
+    }
+    std::string_view name = std::string_view(text).substr(key, eq - key);
+    std::string decoded = PercentDecoded(name);
+    if (!IEquals(decoded, "password") && !IEquals(decoded, "sslpassword")) continue;
+    size_t end = eq + 1;
+    if (end < text.size() && text[end] == '\'') {
+      end = text.find('\'', end + 1);
+      end = end == std::string::npos ? text.size() : end + 1;
+    } else {
+      end = std::min(text.find_first_of("& \t#", end), text.size());
+    }
+    spans.emplace_back(eq + 1, end);
   }
   return spans;
 }
 
-// `message` with every spelling of the password in `uri` replaced.
+namespace {
+
+// `message` with every spelling of the secrets of `uri` replaced.
 std::string Scrubbed(std::string message, const std::string& uri) {
-  for (auto [b, e] : PasswordSpans(uri)) {
+  for (auto [b, e] : SecretSpans(uri)) {
     const std::string raw = uri.substr(b, e - b);
     for (const std::string& secret : {raw, PercentDecoded(raw)}) {
       if (secret.empty()) continue;
@@ -156,12 +186,13 @@ std::string Scrubbed(std::string message, const std::string& uri) {
 }  // namespace
 
 bool IsPostgresUri(const std::string& database) {
-  return database.rfind("postgresql://", 0) == 0 || database.rfind("postgres://", 0) == 0;
+  const std::string_view d = database;
+  return IEquals(d.substr(0, 13), "postgresql://") || IEquals(d.substr(0, 11), "postgres://");
 }
 
 std::string RedactUri(const std::string& uri) {
   std::string out = uri;
-  auto spans = PasswordSpans(uri);
+  auto spans = SecretSpans(uri);
   std::sort(spans.rbegin(), spans.rend());
   for (auto [b, e] : spans) out.replace(b, e - b, "****");
   return out;
@@ -351,6 +382,12 @@ Status PostgresSource::Run(const Query& query, const ReadRequest& request, ReadS
   }
   sql += " ORDER BY " + query.id_column + " LIMIT $2";
   int64_t read = 0;  // rows of this request, skipped ones included
+  // Whether `after` is the id of a row read (by this read or the last):
+  // the next row's id then tells whether one is missing between.
+  bool known = request.after_id >= 0;
+  const Millis wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   for (;;) {
     const int64_t page =
         request.limit > 0 ? std::min(kBatchRows, request.limit - read) : kBatchRows;
@@ -388,6 +425,13 @@ Status PostgresSource::Run(const Query& query, const ReadRequest& request, ReadS
         return Status::Error("database " + redacted_ + ": " + query.table +
                              ": an id that is not a 64-bit integer");
       }
+      // A recent gap may be a row not yet committed: this read ends
+      // before it, and the next one starts there (kGapGrace).
+      if (known && *id > after + 1) {
+        auto t = TimeOf(r, i, query.time_column);
+        if (t && *t > wall - kGapGrace) return Status::Ok();
+      }
+      known = true;
       after = *id;
       ++read;
       ++stats->rows;
@@ -450,13 +494,15 @@ Status PostgresSource::ReadReviews(const ReadRequest& request,
           "r.id", "reviews", 1, ref ? "reviews" : nullptr, "reviewed_at"};
   ReviewRow out;
   return Run(q, request, stats, [&](const PGresult* r, int i) {
+    // As SQLite's reader: a row outside the range is no concern of this
+    // read, whatever its verdict.
     auto t = TimeOf(r, i, 1);
+    if (t && !request.range.Contains(*t)) return;
     const std::string_view verdict = IsNull(r, i, 2) ? std::string_view() : Value(r, i, 2);
     if (!t || (verdict != "approved" && verdict != "rejected")) {
       ++stats->skipped.reviews[SkipReason::kUnreadable];
       return;
     }
-    if (!request.range.Contains(*t)) return;
     AssignName(r, i, 7, &out.agent);
     Map(NameKind::kAgent, &out.agent);
     if (request.agent && out.agent != *request.agent) return;
@@ -538,20 +584,18 @@ Status PostgresSource::MaxIds(int64_t* submissions, int64_t* reviews, int64_t* c
 }
 
 std::string PostgresSource::Generation() {
+  Lease conn(this);
+  if (!conn.Acquire().ok()) return "";
   Result result;
-  // pg_control_system() may be refused to a role without pg_monitor: the
-  // database's oid alone then tells a database created anew.
-  for (const char* sql :
-       {"SELECT (SELECT system_identifier FROM pg_control_system())::text || '/' || oid::text "
-        "FROM pg_database WHERE datname = current_database()",
-        "SELECT oid::text FROM pg_database WHERE datname = current_database()"}) {
-    Lease attempt(this);
-    if (!attempt.Acquire().ok()) return "";
-    if (attempt.Exec(sql, {}, &result).ok() && PQntuples(result.get()) == 1) {
-      return std::string(Value(result.get(), 0, 0));
-    }
-  }
-  return "";
+  // pg_control_system() may be refused to a role (it is not by default):
+  // the database's oid alone then tells a database created anew. One query
+  // either way, so that a failed read never reads as another generation.
+  const char* sql =
+      "SELECT CASE WHEN has_function_privilege('pg_control_system()', 'EXECUTE') "
+      "THEN (SELECT system_identifier FROM pg_control_system())::text ELSE 'unknown' END "
+      "|| '/' || oid::text FROM pg_database WHERE datname = current_database()";
+  if (!conn.Exec(sql, {}, &result).ok() || PQntuples(result.get()) != 1) return "";
+  return std::string(Value(result.get(), 0, 0));
 }
 
 void PostgresSource::SetNames(std::shared_ptr<NameMap> names) {

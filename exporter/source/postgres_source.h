@@ -17,9 +17,12 @@ namespace argus {
 // postgresql:// or postgres://) rather than a SQLite file.
 bool IsPostgresUri(const std::string& database);
 
-// `uri` with its password (in the user part, or a password= parameter)
-// replaced by "****", for log lines, error bodies and metrics.
+// `uri` with its password (in the user part, or a password= or
+// sslpassword= parameter in any casing) replaced by "****", for log lines,
+// error bodies and metrics. Also for a key=value connection string.
 std::string RedactUri(const std::string& uri);
+// Where those secrets are in `text`: [begin, end) of each.
+std::vector<std::pair<size_t, size_t>> SecretSpans(const std::string& text);
 
 // Checks a connection URI the way libpq reads it, without connecting:
 // "" when it is good, else why not (with no password in it).
@@ -39,7 +42,12 @@ std::string CheckPostgresUri(const std::string& uri);
 // Thread-safe: each read takes a connection of its own.
 class PostgresSource : public PipelineSource {
  public:
-  static constexpr int64_t kBatchRows = 20000;
+  static constexpr int64_t kBatchRows = 5000;
+  // A gap in the ids of rows younger than this is taken for a writer's
+  // transaction not yet committed (PostgreSQL hands out identity values at
+  // insert, not at commit): a read stops before it, and goes past it once
+  // it is older (a rolled-back insert leaves a gap for good).
+  static constexpr Millis kGapGrace = kMinute;
 
   PostgresSource(std::string uri, SourceQueries queries, Millis query_timeout = 30 * kSecond);
   ~PostgresSource() override;

@@ -182,15 +182,15 @@ class ThroughputAnomalyCheck : public CheckBase<ThroughputAnomalyCheck> {
     // alert has no instance (the rules aggregate it away, so that replicas
     // agree): any replica's series will do.
     const std::string baseline_mean =
-        "{{ with printf \"argus_throughput_baseline_mean_reviews{job=%q,domain=%q}\" "
-        "$labels.job $labels.domain | query }}{{ . | first | value | printf \"%.1f\" }}"
+        "{{ with printf \"argus_throughput_baseline_mean_reviews{job=%q,pipeline=%q,domain=%q}\" "
+        "$labels.job $labels.pipeline $labels.domain | query }}{{ . | first | value | printf \"%.1f\" }}"
         "{{ else }}unknown{{ end }}";
     // Which baseline, from the period gauge of the same series.
     const std::string flat = FormatDuration(window_) + " bucket of the " + FormatDuration(baseline_) +
                              " before";
     const std::string against =
-        "{{ with printf \"argus_throughput_baseline_period_seconds{job=%q,domain=%q}\" "
-        "$labels.job $labels.domain | query }}{{ $p := . | first | value }}"
+        "{{ with printf \"argus_throughput_baseline_period_seconds{job=%q,pipeline=%q,domain=%q}\" "
+        "$labels.job $labels.pipeline $labels.domain | query }}{{ $p := . | first | value }}"
         "{{ if eq $p 604800.0 }}" + FormatDuration(window_) + " at this hour of the previous weeks"
         "{{ else if eq $p 86400.0 }}" + FormatDuration(window_) + " at this hour of the previous days"
         "{{ else }}" + flat + "{{ end }}{{ else }}" + flat + "{{ end }}";
