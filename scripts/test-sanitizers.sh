@@ -6,7 +6,8 @@
 #     each libFuzzer target for ARGUS_FUZZ_SECONDS (default 20) on its
 #     committed corpus. Any report fails the run (no recovery).
 #  2. clang with ThreadSanitizer: the server's suite and the tests of the
-#     exporter loop, the incremental engine and serve (reload, signals).
+#     exporter loop, the incremental engine, serve (reload, signals),
+#     several pipelines, and the PostgreSQL source's concurrent reads.
 # Build folders: build-asan/ and build-tsan/ (or $ASAN_BUILD_DIR, $TSAN_BUILD_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,8 +33,9 @@ ctest --test-dir "$asan" -j"$jobs" --output-on-failure --timeout 300 \
 
 echo "== ThreadSanitizer: build"
 cmake -S . -B "$tsan" "${common[@]}" -DCMAKE_CXX_FLAGS="$flags -fsanitize=thread" >/dev/null
-cmake --build "$tsan" -j"$jobs" --target argus_server_tests argus_tests argus_exporter
+cmake --build "$tsan" -j"$jobs" --target argus_server_tests argus_tests argus_exporter argus_postgres_tests
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 echo "== ThreadSanitizer: the server, the exporter loop, the engine, serve"
 "$tsan/tests/argus_server_tests"
-"$tsan/tests/argus_tests" --gtest_filter='ExporterTest.*:Incremental*:WindowState*:CliTest.Serve*:CliTest.Sighup*:SqliteSource*:RowFeed.*:FeedDatabaseTest.*:Metrics.*'
+"$tsan/tests/argus_tests" --gtest_filter='ExporterTest.*:Incremental*:WindowState*:CliTest.Serve*:CliTest.Sighup*:SqliteSource*:RowFeed.*:FeedDatabaseTest.*:Metrics.*:TwoPipelines.*'
+"$tsan/tests/argus_postgres_tests" --gtest_filter='PostgresDifferential.*:PostgresBadInput.*:PostgresConcurrentWriters.*'

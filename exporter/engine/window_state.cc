@@ -85,16 +85,19 @@ void WindowState::Advance(const Segments& segments, TimeLog<Entry>& log, Millis 
     if (!std::is_sorted(log.pending.begin(), log.pending.end())) {
       std::stable_sort(log.pending.begin(), log.pending.end());
     }
-    const auto old_rows = static_cast<std::ptrdiff_t>(rows.size());
-    rows.insert(rows.end(), log.pending.begin(), log.pending.end());
-    // Rows that came out of order: one merge, of the tail from the first
-    // row they go before.
-    auto first = std::upper_bound(rows.begin(), rows.begin() + old_rows, log.pending.front());
-    std::inplace_merge(first, rows.begin() + old_rows, rows.end());
+    if (rows.empty()) {
+      rows.swap(log.pending);  // a cold read: no copy
+    } else {
+      const auto old_rows = static_cast<std::ptrdiff_t>(rows.size());
+      rows.insert(rows.end(), log.pending.begin(), log.pending.end());
+      // Rows that came out of order: one merge, of the tail from the first
+      // row they go before.
+      auto first = std::upper_bound(rows.begin(), rows.begin() + old_rows, log.pending.front());
+      std::inplace_merge(first, rows.begin() + old_rows, rows.end());
+    }
+    // A deque gives its blocks back as it empties.
     log.pending.clear();
-    // A cold read's buffer is large: let it go rather than keep it for the
-    // few rows of the cycles to come.
-    if (log.pending.capacity() > 65536) log.pending.shrink_to_fit();
+    log.pending.shrink_to_fit();
     log.pending_earliest.reset();
     // Where each edge now falls, as of the previous now.
     for (int k = 0; k <= segments.size(); ++k) {
@@ -111,7 +114,10 @@ void WindowState::Advance(const Segments& segments, TimeLog<Entry>& log, Millis 
   }
   const size_t gone = log.edges[segments.size()];
   if constexpr (std::is_same_v<Entry, ReviewEntry>) {
-    for (size_t i = 0; i < gone; ++i) kept_reviews_.erase(rows[i].review);
+    for (size_t i = 0; i < gone; ++i) {
+      review_slots_[rows[i].slot].item = std::string();  // its heap, if any, goes now
+      free_slots_.push_back(rows[i].slot);
+    }
   }
   rows.erase(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(gone));
   for (size_t& i : log.edges) i -= gone;
@@ -128,8 +134,17 @@ void WindowState::AddReview(const ReviewRow& row) {
   r.approved = row.approved;
   r.item = row.item;
   Grow(r.agent, r.domain);
-  auto kept = kept_reviews_.insert(kept_reviews_.end(), std::move(r));
-  Insert(segments_, reviews_, ReviewEntry{kept->at, kept->id, kept->agent, kept->domain, kept->approved, kept},
+  uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<uint32_t>(review_slots_.size());
+    review_slots_.push_back(std::move(r));
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    review_slots_[slot] = std::move(r);
+  }
+  const StateReview& kept = review_slots_[slot];
+  Insert(segments_, reviews_, ReviewEntry{kept.at, kept.id, kept.agent, kept.domain, slot, kept.approved},
          [this](const ReviewEntry& e, int from, int to) { MoveReview(e, from, to); });
 }
 
@@ -198,8 +213,8 @@ void WindowState::MoveReview(const ReviewEntry& r, int from, int to) {
   for (ReviewIndex* index : indexes_) {
     const bool was = segments_.Within(from, index->window());
     const bool is = segments_.Within(to, index->window());
-    if (was && !is) index->Leave(*r.review);
-    if (is && !was) index->Enter(*r.review);
+    if (was && !is) index->Leave(review_slots_[r.slot]);
+    if (is && !was) index->Enter(review_slots_[r.slot]);
   }
 }
 

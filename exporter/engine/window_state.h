@@ -125,8 +125,8 @@ class WindowState {
     Millis at;
     int64_t id;
     uint32_t agent, domain;
+    uint32_t slot;  // of the review in review_slots_
     bool approved;
-    std::list<StateReview>::iterator review;
     bool operator<(const ReviewEntry& o) const { return at != o.at ? at < o.at : id < o.id; }
   };
   // Rows in time order in one contiguous run, so that the edges walking
@@ -136,7 +136,9 @@ class WindowState {
   template <typename Entry>
   struct TimeLog {
     std::deque<Entry> rows;
-    std::vector<Entry> pending;
+    // A deque too: a cold read's hundreds of thousands of rows grow it
+    // without a copy, and become `rows` by a swap.
+    std::deque<Entry> pending;
     std::optional<Millis> pending_earliest;
     // edges[k]: the index in `rows` of the first row after now - offset(k),
     // k = 0 .. size() (of the log's own segments).
@@ -158,7 +160,11 @@ class WindowState {
   std::vector<ReviewIndex*> indexes_;  // all of the above
   Millis now_ = INT64_MIN / 4;
 
-  std::list<StateReview> kept_reviews_;  // in no order; each erased as it ages out
+  // The kept reviews, in no order, at addresses that stay put (a deque
+  // only ever grown at its end); a review that ages out frees its slot for
+  // the next one. Denser than a list: no links, no allocation per review.
+  std::deque<StateReview> review_slots_;
+  std::vector<uint32_t> free_slots_;
   TimeLog<ReviewEntry> reviews_;
   TimeLog<StateCost> costs_;
 
