@@ -304,6 +304,57 @@ TEST_F(CliTest, SighupAndPostReloadTheConfigAndABadOneChangesNothing) {
   EXPECT_EQ(serve.Stop(SIGTERM) >= 0, true);
 }
 
+// `serve` with pipelines: --interval reaches every pipeline, a reload
+// applies each pipeline's own settings (logging with its name), and
+// switching between database: and pipelines: is refused until a restart.
+TEST_F(CliTest, ServeWatchesSeveralPipelinesAndReloadsEach) {
+  const std::string config = (*dir_ / "pipelines.yml").string();
+  auto write = [&](const std::string& text) { std::ofstream(config, std::ios::trunc) << text; };
+  const std::string missing = (*dir_ / "missing.db").string();
+  write("pipelines:\n  - {name: a, database: " + *db_ + "}\n  - {name: b, database: " + *db_ + "}\n");
+  ServeProcess serve((*dir_ / "pipelines.log").string());
+  const int port = serve.Start({"--config", config, "--web.listen-address", "127.0.0.1:0", "--now", kNow,
+                                "--interval", "1s", "--web.enable-lifecycle"});
+  ASSERT_NE(port, 0) << serve.log();
+  auto cycles = [&](const std::string& pipeline) {
+    const std::string m = argus::testing::Get(port, "/metrics").body;
+    const std::string key = "argus_cycles_total{pipeline=\"" + pipeline + "\"} ";
+    const size_t at = m.find(key);
+    return at == std::string::npos ? 0 : std::stoi(m.substr(at + key.size()));
+  };
+  // Every second, not every minute.
+  EXPECT_TRUE(Eventually([&] { return cycles("a") >= 3 && cycles("b") >= 3; })) << serve.log();
+  auto alerts = [&](const std::string& pipeline) {
+    auto body = nlohmann::json::parse(argus::testing::Get(port, "/api/alerts?pipeline=" + pipeline).body,
+                                      nullptr, false);
+    return body.is_object() ? static_cast<int>(body["alerts"].size()) : -1;
+  };
+  EXPECT_EQ(alerts("a"), 7);
+  // b's own settings, and then a database it cannot read.
+  write("pipelines:\n  - {name: a, database: " + *db_ + "}\n  - {name: b, database: " + *db_ +
+        ", checks: {stuck_loop: {enabled: false}}}\n");
+  EXPECT_EQ(argus::testing::Get(port, "/-/reload", "POST").status, 200);
+  EXPECT_TRUE(Eventually([&] { return alerts("b") == 6; }));
+  EXPECT_EQ(alerts("a"), 7);
+  write("pipelines:\n  - {name: a, database: " + *db_ + "}\n  - {name: b, database: " + missing + "}\n");
+  EXPECT_EQ(argus::testing::Get(port, "/-/reload", "POST").status, 200);
+  EXPECT_TRUE(Eventually([&] {
+    return argus::testing::Get(port, "/metrics").body.find("argus_up{pipeline=\"b\"} 0") != std::string::npos;
+  }));
+  EXPECT_EQ(alerts("a"), 7);
+  const std::string log = serve.log();
+  EXPECT_NE(log.find("msg=\"database not readable yet; serving anyway and retrying every cycle\" pipeline=b"),
+            std::string::npos)
+      << log;
+  // From pipelines: to database: takes a restart.
+  write("database: " + *db_ + "\n");
+  const argus::testing::HttpReply r = argus::testing::Get(port, "/-/reload", "POST");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_NE(r.body.find("takes a restart"), std::string::npos) << r.body;
+  EXPECT_EQ(alerts("a"), 7);
+  EXPECT_EQ(serve.Stop(SIGTERM) >= 0, true);
+}
+
 TEST_F(CliTest, ServeRefusesABadWebConfig) {
   const std::string web = (*dir_ / "web.yml").string();
   std::ofstream(web) << "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n";

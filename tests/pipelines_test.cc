@@ -181,6 +181,10 @@ TEST_F(TwoPipelines, OneUnreadableDatabaseBlindsOnlyItsOwnPipeline) {
   EXPECT_EQ(Get("/api/alerts", "pipeline=nope").status, 404);
   EXPECT_NE(Get("/api/alerts", "pipeline=nope").body.find("configured: good, broken"), std::string::npos);
   EXPECT_EQ(Get("/api/alerts", "severity=loud").status, 400);
+  // Only a parameter named pipeline names one.
+  EXPECT_EQ(Get("/api/alerts", "xpipeline=good").status, 400);
+  EXPECT_EQ(Get("/api/alerts", "agent=xpipeline%3D1&pipeline=good").status, 200);
+  EXPECT_EQ(Get("/api/alerts", "pipeline=").status, 404);
 }
 
 TEST_F(TwoPipelines, ReportsAndPagesNameTheirPipeline) {
@@ -204,6 +208,8 @@ TEST_F(TwoPipelines, ReportsAndPagesNameTheirPipeline) {
   EXPECT_EQ(Get("/agents/dax", "pipeline=good").status, 200);
   EXPECT_EQ(Get("/pipelines/good/metrics").status, 200);
   EXPECT_EQ(Get("/pipelines/nope/").status, 404);
+  EXPECT_EQ(Get("/pipelines/").Body(), index);
+  EXPECT_EQ(Get("/pipelines").Body(), index);
   EXPECT_EQ(Get("/-/ready").status, 200);
   EXPECT_EQ(Get("/-/healthy").status, 200);
 }

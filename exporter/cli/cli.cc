@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <optional>
 
@@ -273,6 +274,12 @@ struct ServeFlags {
       }
       config->interval = *parsed;
     }
+    // The flags are over the whole configuration: each pipeline's too.
+    for (Config& p : config->pipelines) {
+      p.interval = config->interval;
+      p.external_url = config->external_url;
+      p.listen_address = config->listen_address;
+    }
     return Status::Ok();
   }
 
@@ -355,6 +362,7 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
   if (!flags.now_text.empty()) fixed_now = now;
   // One exporter per pipeline, each logging with its pipeline's name.
   std::vector<std::unique_ptr<Logger>> loggers;
+  std::map<std::string, Logger*> logger_of;
   std::vector<Pipelines::Member> members;
   for (Config& c : PipelineConfigs(std::move(config))) {
     Logger* l = &log;
@@ -362,6 +370,7 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
       loggers.push_back(std::make_unique<Logger>(log, Logger::Fields{{"pipeline", c.pipeline}}));
       l = loggers.back().get();
     }
+    logger_of[c.pipeline] = l;
     auto source = OpenSource(c, *l);
     std::string name = c.pipeline;
     members.push_back({std::move(name), std::make_shared<Exporter>(std::move(c), std::move(source), fixed_now, *l)});
@@ -383,6 +392,11 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
     std::shared_ptr<const BasicAuth> fresh_auth;
     Status s = serve.Resolve(flags, &fresh, &unused);
     if (s.ok()) s = serve.Auth(&fresh_auth);
+    if (s.ok() && fresh.pipelines.empty() == pipelines->labelled()) {
+      s = Status::Error(fresh.pipelines.empty()
+                            ? "the config now has database: instead of pipelines:; that takes a restart"
+                            : "the config now has pipelines: instead of database:; that takes a restart");
+    }
     if (!s.ok()) {
       log.Error("configuration reload refused; the previous configuration stays in force",
                 {{"trigger", trigger}, {"err", s.message()}});
@@ -412,7 +426,7 @@ int RunServe(const CommonFlags& flags, const ServeFlags& serve, std::ostream& er
       // Other names: read everything again, mapped anew.
       if (it->database != current->database || it->sources != current->sources ||
           it->query_timeout != current->query_timeout || !(it->names == current->names)) {
-        new_source = OpenSource(*it, log);
+        new_source = OpenSource(*it, *logger_of[m.name]);
       }
       fresh_db += (fresh_db.empty() ? "" : ", ") + (m.name.empty() ? "" : m.name + "=") +
                   DatabaseForDisplay(it->database);

@@ -324,8 +324,9 @@ constexpr std::string_view kPipelinesPrefix = "/pipelines/";
 // Takes `key` out of a raw query string: its decoded value into `value`
 // (and true) when present once; the rest of the query into `rest`.
 bool TakeParam(std::string_view query, std::string_view key, std::string* value, std::string* rest,
-               std::string* error) {
-  bool found = false;
+               bool* found_out, std::string* error) {
+  bool& found = *found_out;
+  found = false;
   rest->clear();
   while (!query.empty()) {
     const size_t amp = query.find('&');
@@ -396,7 +397,9 @@ HttpResponse Route(Pipelines& pipelines, std::string_view method, std::string_vi
   if (path == "/metrics" || path == "/-/ready") {
     std::map<std::string, std::string> params;
     std::string error;
-    if (!ParseQuery(query, {}, &params, &error)) return ErrorResponse(400, error);
+    if (!ParseQuery(query, {}, &params, &error)) {
+      return ErrorResponse(400, error + (path == "/metrics" ? "; one pipeline's metrics are at /pipelines/NAME/metrics" : ""));
+    }
     if (path == "/-/ready") {
       return pipelines.Ready() ? Text(200, "Argus is Ready.\n")
                                : Text(503, "Argus is not ready: not every pipeline has completed a check cycle.\n");
@@ -413,6 +416,14 @@ HttpResponse Route(Pipelines& pipelines, std::string_view method, std::string_vi
   std::string name, rest_query, error;
   std::string_view rest_path = path;
   bool named = false;
+  if (path == "/pipelines" || path == "/pipelines/") {
+    std::map<std::string, std::string> params;
+    if (!ParseQuery(query, {}, &params, &error)) return ErrorResponse(400, error);
+    HttpResponse r;
+    r.body = PipelinesPage(pipelines, paths);
+    r.content_type = "text/html; charset=utf-8";
+    return r;
+  }
   if (path.substr(0, kPipelinesPrefix.size()) == kPipelinesPrefix) {
     std::string_view tail = path.substr(kPipelinesPrefix.size());
     const size_t slash = tail.find('/');
@@ -422,11 +433,8 @@ HttpResponse Route(Pipelines& pipelines, std::string_view method, std::string_vi
     rest_path = slash == std::string_view::npos ? std::string_view("/") : tail.substr(slash);
     rest_query = std::string(query);
     named = true;
-  } else if (path == "/pipelines" || path == "/pipelines/") {
-    rest_path = "/";
   } else {
-    if (!TakeParam(query, "pipeline", &name, &rest_query, &error)) return ErrorResponse(400, error);
-    named = !name.empty() || query.find("pipeline=") != std::string_view::npos;
+    if (!TakeParam(query, "pipeline", &name, &rest_query, &named, &error)) return ErrorResponse(400, error);
   }
   if (named) {
     Exporter* exporter = pipelines.Find(name);
