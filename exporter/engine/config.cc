@@ -462,7 +462,9 @@ std::string DefaultConfigYaml() {
   // No default: an example path here would be taken for a setting.
   out << YAML::Key << "database" << YAML::Value << YAML::DoubleQuoted << ""
       << YAML::Comment("the pipeline's SQLite file (e.g. /var/lib/pipeline/pipeline.db), opened "
-                       "read-only; no default: set it or pass --db");
+                       "read-only, or a PostgreSQL URI (postgresql://argus@db.example/pipeline); "
+                       "no default: set it or pass --db. Several pipelines instead: a "
+                       "pipelines: list of {name, database, sources, checks} (docs/configuration.md)");
   out << YAML::Key << "interval" << YAML::Value << FormatDuration(c.interval)
       << YAML::Comment("how often the server runs the checks (1s or more)");
   out << YAML::Key << "query_timeout" << YAML::Value << FormatDuration(c.query_timeout)
