@@ -501,6 +501,37 @@ TEST(PostgresConcurrentWriters, ARowCommittedAfterALaterOneIsNotLost) {
   EXPECT_EQ(while_open, 1);  // the later row waits for the gap before it
 }
 
+// Only a reader that keeps a cursor waits at a gap: a whole read (a custom
+// source without `incremental`, a report) takes every row, gaps or not.
+TEST(PostgresConcurrentWriters, OnlyAReaderWithACursorWaitsAtAGap) {
+  ASSERT_TRUE(cluster->CreatePipeline("gaps").ok());
+  const std::string now_sql = "'" + FormatTimestamp(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                         std::chrono::system_clock::now().time_since_epoch())
+                                                         .count()) +
+                              "'";
+  std::string sql = "INSERT INTO submissions (id, created_at, agent, domain, item) VALUES (1, " + now_sql +
+                    ", 'ada', 'health', 'i1');";
+  for (int id : {1, 5, 9}) {
+    sql += "INSERT INTO reviews (id, submission_id, reviewed_at, verdict) VALUES (" + std::to_string(id) +
+           ", 1, " + now_sql + ", 'approved');";
+  }
+  ASSERT_TRUE(cluster->Exec("gaps", sql).ok());
+  PostgresSource source(cluster->ArgusUri("gaps"), SourceQueries());
+  auto read = [&](bool cursor, int64_t after) {
+    ReadRequest request;
+    request.cursor = cursor;
+    request.after_id = after;
+    std::vector<int64_t> ids;
+    ReadStats stats;
+    EXPECT_TRUE(source.ReadReviews(request, [&](const ReviewRow& r) { ids.push_back(r.id); }, &stats).ok());
+    return ids;
+  };
+  EXPECT_EQ(read(false, -1), (std::vector<int64_t>{1, 5, 9}));
+  EXPECT_EQ(read(false, 1), (std::vector<int64_t>{5, 9}));
+  EXPECT_EQ(read(true, 1), (std::vector<int64_t>{}));  // 2..4 may be on their way
+  EXPECT_EQ(read(true, 5), (std::vector<int64_t>{}));
+}
+
 // Argus's own sessions are read-only, whatever the role allows: with a
 // role that may write, a source query that would write still fails.
 TEST(PostgresReadOnly, ArgusSessionsAreReadOnlyEvenForARoleThatMayWrite) {

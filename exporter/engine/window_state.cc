@@ -95,9 +95,11 @@ void WindowState::Advance(const Segments& segments, TimeLog<Entry>& log, Millis 
       auto first = std::upper_bound(rows.begin(), rows.begin() + old_rows, log.pending.front());
       std::inplace_merge(first, rows.begin() + old_rows, rows.end());
     }
-    // A deque gives its blocks back as it empties.
+    // A cold read's buffer is large: let it go rather than keep it for
+    // the few rows of the cycles to come.
+    const bool large = log.pending.size() > 4096;
     log.pending.clear();
-    log.pending.shrink_to_fit();
+    if (large) log.pending.shrink_to_fit();
     log.pending_earliest.reset();
     // Where each edge now falls, as of the previous now.
     for (int k = 0; k <= segments.size(); ++k) {

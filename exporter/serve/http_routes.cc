@@ -405,7 +405,7 @@ HttpResponse Route(Pipelines& pipelines, std::string_view method, std::string_vi
                                : Text(503, "Argus is not ready: not every pipeline has completed a check cycle.\n");
     }
     Pipelines::Metrics metrics = pipelines.MergedMetrics();
-    if (!metrics.text) return ErrorResponse(503, "not every pipeline has completed a check cycle yet");
+    if (!metrics.text) return ErrorResponse(503, "no pipeline has completed a check cycle yet");
     HttpResponse r;
     r.shared_body = std::move(metrics.text);
     r.gzip_body = std::move(metrics.gzip);

@@ -34,12 +34,14 @@ bool Pipelines::Ready() const {
 }
 
 Pipelines::Metrics Pipelines::MergedMetrics() const {
+  // The pipelines that have had a cycle: one whose first read is slow
+  // does not hold back the others' metrics (its own appear with its
+  // first cycle).
   std::vector<std::shared_ptr<const Published>> parts;
   for (const Member& m : members_) {
-    auto latest = m.exporter->Latest();
-    if (!latest) return {};
-    parts.push_back(std::move(latest));
+    if (auto latest = m.exporter->Latest()) parts.push_back(std::move(latest));
   }
+  if (parts.empty()) return {};
   std::shared_ptr<Merged> merged;
   {
     std::lock_guard lock(mu_);

@@ -39,7 +39,8 @@ class Pipelines {
 
   // The /metrics body of every member's last cycle in one exposition
   // (made once per set of cycles, shared by the scrapes that ask), and the
-  // same gzip-compressed; null before every member has had a cycle.
+  // same gzip-compressed; members without a cycle yet are left out; null
+  // before any member has had one.
   struct Metrics {
     std::shared_ptr<const std::string> text;
     std::function<std::shared_ptr<const std::string>()> gzip;

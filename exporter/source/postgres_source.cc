@@ -145,24 +145,30 @@ std::vector<std::pair<size_t, size_t>> SecretSpans(const std::string& text) {
     }
   }
   // password= and sslpassword= in any casing, as a URI parameter or a
-  // key=value connection string has them.
+  // key=value connection string has them (spaces around '=' allowed, a
+  // value in quotes with backslash escapes, as libpq reads it).
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
   for (size_t eq = text.find('='); eq != std::string::npos; eq = text.find('=', eq + 1)) {
-    size_t key = eq;
+    size_t key_end = eq;
+    while (key_end > 0 && space(text[key_end - 1])) --key_end;
+    size_t key = key_end;
     while (key > 0 && (std::isalnum(static_cast<unsigned char>(text[key - 1])) || text[key - 1] == '_' ||
                        text[key - 1] == '%')) {
       --key;
     }
-    std::string_view name = std::string_view(text).substr(key, eq - key);
-    std::string decoded = PercentDecoded(name);
+    const std::string decoded = PercentDecoded(std::string_view(text).substr(key, key_end - key));
     if (!IEquals(decoded, "password") && !IEquals(decoded, "sslpassword")) continue;
-    size_t end = eq + 1;
+    size_t begin = eq + 1;
+    while (begin < text.size() && space(text[begin])) ++begin;
+    size_t end = begin;
     if (end < text.size() && text[end] == '\'') {
-      end = text.find('\'', end + 1);
-      end = end == std::string::npos ? text.size() : end + 1;
+      ++end;
+      while (end < text.size() && text[end] != '\'') end += text[end] == '\\' ? 2 : 1;
+      end = std::min(end + 1, text.size());
     } else {
-      end = std::min(text.find_first_of("& \t#", end), text.size());
+      while (end < text.size() && !space(text[end]) && text[end] != '&' && text[end] != '#') ++end;
     }
-    spans.emplace_back(eq + 1, end);
+    if (end > begin) spans.emplace_back(begin, end);
   }
   return spans;
 }
@@ -425,11 +431,12 @@ Status PostgresSource::Run(const Query& query, const ReadRequest& request, ReadS
         return Status::Error("database " + redacted_ + ": " + query.table +
                              ": an id that is not a 64-bit integer");
       }
-      // A recent gap may be a row not yet committed: this read ends
-      // before it, and the next one starts there (kGapGrace).
-      if (known && *id > after + 1) {
+      // A gap before a recent row may be a row not yet committed: this
+      // read ends before it, and the next one starts there, for at most
+      // kGapGrace of the clock from when the gap was first met.
+      if (request.cursor && known && *id > after + 1) {
         auto t = TimeOf(r, i, query.time_column);
-        if (t && *t > wall - kGapGrace) return Status::Ok();
+        if (t && *t > wall - kGapGrace && HoldGap(query.table, after, wall)) return Status::Ok();
       }
       known = true;
       after = *id;
@@ -588,14 +595,28 @@ std::string PostgresSource::Generation() {
   if (!conn.Acquire().ok()) return "";
   Result result;
   // pg_control_system() may be refused to a role (it is not by default):
-  // the database's oid alone then tells a database created anew. One query
-  // either way, so that a failed read never reads as another generation.
-  const char* sql =
-      "SELECT CASE WHEN has_function_privilege('pg_control_system()', 'EXECUTE') "
-      "THEN (SELECT system_identifier FROM pg_control_system())::text ELSE 'unknown' END "
-      "|| '/' || oid::text FROM pg_database WHERE datname = current_database()";
+  // the database's oid alone then tells a database created anew. Which of
+  // the two is asked once, so that the answer keeps one form.
+  if (!control_readable_) {
+    if (!conn.Exec("SELECT has_function_privilege('pg_control_system()', 'EXECUTE')", {}, &result).ok() ||
+        PQntuples(result.get()) != 1) {
+      return "";
+    }
+    control_readable_ = Value(result.get(), 0, 0) == "t";
+  }
+  const char* sql = *control_readable_
+                        ? "SELECT (SELECT system_identifier FROM pg_control_system())::text || '/' || "
+                          "oid::text FROM pg_database WHERE datname = current_database()"
+                        : "SELECT 'unknown/' || oid::text FROM pg_database WHERE datname = current_database()";
   if (!conn.Exec(sql, {}, &result).ok() || PQntuples(result.get()) != 1) return "";
   return std::string(Value(result.get(), 0, 0));
+}
+
+bool PostgresSource::HoldGap(const char* table, int64_t after, Millis wall) {
+  std::lock_guard lock(mu_);
+  auto [it, fresh] = gaps_.try_emplace(table, Gap{after, wall});
+  if (!fresh && it->second.after != after) it->second = Gap{after, wall};  // another gap
+  return wall - it->second.first_met < kGapGrace;
 }
 
 void PostgresSource::SetNames(std::shared_ptr<NameMap> names) {

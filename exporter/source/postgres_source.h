@@ -1,8 +1,10 @@
 #ifndef ARGUS_POSTGRES_SOURCE_H_
 #define ARGUS_POSTGRES_SOURCE_H_
 
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,10 +45,12 @@ std::string CheckPostgresUri(const std::string& uri);
 class PostgresSource : public PipelineSource {
  public:
   static constexpr int64_t kBatchRows = 5000;
-  // A gap in the ids of rows younger than this is taken for a writer's
-  // transaction not yet committed (PostgreSQL hands out identity values at
-  // insert, not at commit): a read stops before it, and goes past it once
-  // it is older (a rolled-back insert leaves a gap for good).
+  // A gap in the ids before a row younger than this is taken for a
+  // writer's transaction not yet committed (PostgreSQL hands out identity
+  // values at insert, not at commit): a read that keeps a cursor stops
+  // before it, for at most this long from when the gap was first met (a
+  // rolled-back insert leaves a gap for good; a row dated in the future
+  // holds reading no longer than this).
   static constexpr Millis kGapGrace = kMinute;
 
   PostgresSource(std::string uri, SourceQueries queries, Millis query_timeout = 30 * kSecond);
@@ -93,8 +97,18 @@ class PostgresSource : public PipelineSource {
   std::string uri_, redacted_;
   SourceQueries queries_;
   Millis query_timeout_;
+  // Whether a gap in `table`'s ids after `after`, met at `wall`, is still
+  // held (kGapGrace of the clock since it was first met).
+  bool HoldGap(const char* table, int64_t after, Millis wall);
+
   std::mutex mu_;
   std::vector<PGconn*> idle_;  // guarded by mu_
+  struct Gap {
+    int64_t after;
+    Millis first_met;
+  };
+  std::map<std::string, Gap> gaps_;  // per table, guarded by mu_
+  std::optional<bool> control_readable_;  // pg_control_system() allowed; Generation's thread only
 };
 
 }  // namespace argus

@@ -40,6 +40,7 @@ Status RowFeed::ReadTable(Table table, Millis since, int64_t* cursor, int64_t up
     ReadRequest request;
     request.range = {since, kAllTime};
     request.after_id = incremental_ ? *cursor : -1;
+    request.cursor = incremental_;
     request.up_to_id = up_to;
     request.limit = limit;
     request.details = false;

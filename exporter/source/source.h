@@ -110,6 +110,9 @@ struct ReadRequest {
   // true: only each row's id and time (and a review's verdict) are wanted;
   // a source may leave names and amounts empty, and reviews unjoined.
   bool times_only = false;
+  // true: the reader keeps an id cursor (RowFeed, incremental): a row must
+  // not be stepped over because it was not yet visible (see PostgresSource).
+  bool cursor = false;
 };
 
 // What a read saw besides the rows it visited.
