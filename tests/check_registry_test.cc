@@ -54,7 +54,7 @@ class BusyAgentCheck : public CheckBase<BusyAgentCheck> {
   void EvaluateState(const WindowState& state, CheckOutput* out) const override {
     for (const auto& [a, reviews] : state.items(window_).reviews()) {
       std::set<std::string> set;
-      for (const StateReview* r : reviews) set.insert(r->item);
+      for (const StateReview* r : reviews) set.insert(r->item.str());
       Judge(state.now(), state.agents[a], set.size(), out);
     }
   }

@@ -52,7 +52,7 @@ void IncrementalEngine::StateSink::Review(const ReviewRow& row) { engine_.state_
 void IncrementalEngine::StateSink::Cost(const CostRow& row) {
   WindowState& state = *engine_.state_;
   const uint32_t agent = state.agents.Intern(row.agent);
-  state.AddCost(agent, row.incurred_at, row.id, row.usd);
+  state.AddCost(agent, row.incurred_at, row.usd);
   state.AddActivity(agent, row.incurred_at);
 }
 

@@ -13,10 +13,11 @@ void ItemIndex::Move(const StateReview& r, bool enters) {
   }
 
   AgentItems& agent = items_[r.agent];
-  Item& item = agent.items[r.item];
+  const std::string key = r.item.str();
+  Item& item = agent.items[key];
   auto unapproved = [&]() -> std::optional<std::pair<int64_t, std::string>> {
     if (item.approvals != 0 || item.rejections.empty()) return std::nullopt;
-    return std::pair{int64_t(item.rejections.size()), r.item};
+    return std::pair{int64_t(item.rejections.size()), key};
   };
   if (auto before = unapproved()) agent.unapproved.erase(*before);
   if (r.approved) {
@@ -27,7 +28,7 @@ void ItemIndex::Move(const StateReview& r, bool enters) {
     item.rejections.erase(&r);
   }
   if (auto after = unapproved()) agent.unapproved.insert(*after);
-  if (item.approvals == 0 && item.rejections.empty()) agent.items.erase(r.item);
+  if (item.approvals == 0 && item.rejections.empty()) agent.items.erase(key);
   if (agent.items.empty()) items_.erase(r.agent);
 }
 

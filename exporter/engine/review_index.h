@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "exporter/base/compact_string.h"
 #include "exporter/base/timestamp.h"
 
 namespace argus {
@@ -17,7 +18,7 @@ struct StateReview {
   int64_t id;
   uint32_t agent, domain, reason;
   bool approved;
-  std::string item;
+  CompactString item;
   bool operator<(const StateReview& o) const { return at != o.at ? at < o.at : id < o.id; }
 };
 

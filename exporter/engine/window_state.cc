@@ -117,7 +117,7 @@ void WindowState::Advance(const Segments& segments, TimeLog<Entry>& log, Millis 
   const size_t gone = log.edges[segments.size()];
   if constexpr (std::is_same_v<Entry, ReviewEntry>) {
     for (size_t i = 0; i < gone; ++i) {
-      review_slots_[rows[i].slot].item = std::string();  // its heap, if any, goes now
+      review_slots_[rows[i].slot].item.clear();  // its heap, if any, goes now
       free_slots_.push_back(rows[i].slot);
     }
   }
@@ -134,7 +134,7 @@ void WindowState::AddReview(const ReviewRow& row) {
   r.domain = domains.Intern(row.domain);
   r.reason = row.approved || row.reason.empty() ? kNoReason : reasons.Intern(row.reason);
   r.approved = row.approved;
-  r.item = row.item;
+  r.item = std::string_view(row.item);
   Grow(r.agent, r.domain);
   uint32_t slot;
   if (free_slots_.empty()) {
@@ -146,20 +146,19 @@ void WindowState::AddReview(const ReviewRow& row) {
     review_slots_[slot] = std::move(r);
   }
   const StateReview& kept = review_slots_[slot];
-  Insert(segments_, reviews_, ReviewEntry{kept.at, kept.id, kept.agent, kept.domain, slot, kept.approved},
+  Insert(segments_, reviews_, ReviewEntry{kept.at, kept.agent, kept.domain, slot, kept.approved},
          [this](const ReviewEntry& e, int from, int to) { MoveReview(e, from, to); });
 }
 
 void WindowState::AddCost(const CostRow& row) {
   if (spend_segments_.Of(row.incurred_at, now_) >= spend_segments_.size()) return;
-  AddCost(agents.Intern(row.agent), row.incurred_at, row.id, row.usd);
+  AddCost(agents.Intern(row.agent), row.incurred_at, row.usd);
 }
 
-void WindowState::AddCost(uint32_t agent, Millis at, int64_t id, double usd) {
+void WindowState::AddCost(uint32_t agent, Millis at, double usd) {
   if (spend_segments_.Of(at, now_) >= spend_segments_.size()) return;  // too old to matter
   StateCost c;
   c.at = at;
-  c.id = id;
   c.agent = agent;
   c.nano_usd = std::llround(usd * 1e9);
   Grow(c.agent, 0);

@@ -43,12 +43,13 @@ class Segments {
 // dormancy check's profile; WindowState keeps that much activity).
 constexpr Millis kActivityProfileSpan = 28 * kDay;
 
+// (Rows of one instant may be in any order among themselves: only sums
+// are taken of them, so they are ordered by time alone, and stay 24 bytes.)
 struct StateCost {
   Millis at;
-  int64_t id;
-  uint32_t agent;
   int64_t nano_usd;
-  bool operator<(const StateCost& o) const { return at != o.at ? at < o.at : id < o.id; }
+  uint32_t agent;
+  bool operator<(const StateCost& o) const { return at < o.at; }
 };
 
 // Review counts of one agent (or domain) in one segment.
@@ -85,7 +86,7 @@ class WindowState {
   void AddCost(const CostRow& row);
   void AddActivity(const std::string& agent, Millis at);
   // The same, for an agent already interned in `agents`.
-  void AddCost(uint32_t agent, Millis at, int64_t id, double usd);
+  void AddCost(uint32_t agent, Millis at, double usd);
   void AddActivity(uint32_t agent, Millis at);
   void AdvanceTo(Millis now);
 
@@ -121,13 +122,13 @@ class WindowState {
   // A kept review as the segment edges walk over it: what the sums need,
   // next to each other, and where the review itself is kept (at an address
   // that stays put, for the indexes).
+  // Ordered by time alone, as StateCost (24 bytes).
   struct ReviewEntry {
     Millis at;
-    int64_t id;
     uint32_t agent, domain;
     uint32_t slot;  // of the review in review_slots_
     bool approved;
-    bool operator<(const ReviewEntry& o) const { return at != o.at ? at < o.at : id < o.id; }
+    bool operator<(const ReviewEntry& o) const { return at < o.at; }
   };
   // Rows in time order in one contiguous run, so that the edges walking
   // over them touch memory in order; rows read since the last AdvanceTo wait
