@@ -7,6 +7,7 @@
 # about 300 KB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 secs=${1:-10}
 conns=${2:-8}
 agents=${3:-8}
@@ -19,17 +20,7 @@ if [ ! -f "$db" ]; then
   build/argus_exporter demo --db "$db" --force --now 2026-11-28T12:00:00Z --agents "$agents" \
     --days "$days" --rate 2.5 >/dev/null
 fi
-build/argus_exporter serve --db "$db" --web.listen-address 127.0.0.1:0 --now 2026-11-28T12:00:00Z \
-  --interval 1h --log.level warn 2>"$log" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
-port=""
-for _ in $(seq 100); do
-  port=$(ss -ltnp 2>/dev/null | grep "pid=$pid," | grep -o '127.0.0.1:[0-9]*' | head -1 | cut -d: -f2 || true)
-  [ -n "$port" ] && curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null && break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "exporter did not start"; cat "$log"; exit 1; }
+serve_in_background "$log" 100 --db "$db" --now 2026-11-28T12:00:00Z --interval 1h --log.level warn
 echo "metrics body: $(curl -s "http://127.0.0.1:$port/metrics" | wc -c) bytes plain," \
      "$(curl -s -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics" | wc -c) bytes gzip;" \
      "alerts body: $(curl -s "http://127.0.0.1:$port/api/alerts" | wc -c) bytes"

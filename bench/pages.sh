@@ -6,6 +6,7 @@
 # Usage: bench/pages.sh [seconds] [connections]   (10, 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 secs=${1:-10}
 conns=${2:-4}
 scripts/install-deps.sh wrk
@@ -23,17 +24,7 @@ fi
 echo "pipeline: $(sqlite3 "$db" 'SELECT count(DISTINCT agent) FROM submissions') agents," \
      "$(sqlite3 "$db" 'SELECT count(DISTINCT domain) FROM submissions') domains," \
      "$(sqlite3 "$db" 'SELECT count(*) FROM reviews') reviews"
-build/argus_exporter serve --db "$db" --web.listen-address 127.0.0.1:0 --now 2026-11-28T12:00:00Z \
-  --interval 1h --log.level info 2>"$log" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
-port=""
-for _ in $(seq 200); do
-  port=$(sed -n 's/.*msg=listening .*port=\([0-9]*\).*/\1/p' "$log")
-  [ -n "$port" ] && curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null && break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "exporter did not start"; cat "$log"; exit 1; }
+serve_in_background "$log" 200 --db "$db" --now 2026-11-28T12:00:00Z --interval 1h --log.level info
 base="http://127.0.0.1:$port"
 echo "first view of the cycle (renders the page): $(curl -s -o "build/bench-page.html" -w '%{time_total}' "$base/") s," \
      "$(wc -c < build/bench-page.html) bytes;" \

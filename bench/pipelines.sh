@@ -6,6 +6,7 @@
 # Usage: bench/pipelines.sh [pipelines] [seconds]   (20, 10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 n=${1:-20}
 secs=${2:-10}
 now=2026-11-28T12:00:00Z
@@ -24,17 +25,7 @@ done
 echo "$n pipelines, $(sqlite3 "$dir/p01.db" 'SELECT count(*) FROM reviews') reviews in the first"
 log=$dir/serve.log
 start=$(date +%s%N)
-build/argus_exporter serve --config "$config" --web.listen-address 127.0.0.1:0 --now "$now" \
-  --interval 1h --log.level warn 2>"$log" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
-port=""
-for _ in $(seq 600); do
-  port=$(ss -ltnp 2>/dev/null | grep "pid=$pid," | grep -o '127.0.0.1:[0-9]*' | head -1 | cut -d: -f2 || true)
-  [ -n "$port" ] && curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null && break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "exporter did not start"; cat "$log"; exit 1; }
+serve_in_background "$log" 600 --config "$config" --now "$now" --interval 1h --log.level warn
 echo "ready (every pipeline's first cycle done) after $(( ($(date +%s%N) - start) / 1000000 )) ms"
 curl -s "http://127.0.0.1:$port/metrics" > "$dir/metrics.txt"
 awk '/^argus_cycle_duration_seconds/ {s += $2; if ($2 > m) m = $2} END {printf "first cycles: %.0f ms in all, the longest %.0f ms\n", s * 1000, m * 1000}' "$dir/metrics.txt"

@@ -51,6 +51,14 @@ class ClusterEnvironment : public ::testing::Environment {
 };
 const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new ClusterEnvironment);
 
+// The clock's instant as a SQL timestamp literal.
+std::string NowSql() {
+  return "'" + FormatTimestamp(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count()) +
+         "'";
+}
+
 std::string TempPath(const std::string& name) {
   return (fs::path(::testing::TempDir()) / ("argus_pg_" + std::to_string(::getpid()) + "_" + name))
       .string();
@@ -458,10 +466,7 @@ TEST(PostgresUri, NoSpellingOfThePasswordShows) {
 // commits, never stepped over.
 TEST(PostgresConcurrentWriters, ARowCommittedAfterALaterOneIsNotLost) {
   ASSERT_TRUE(cluster->CreatePipeline("gap").ok());
-  const std::string now_sql = "'" + FormatTimestamp(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                         std::chrono::system_clock::now().time_since_epoch())
-                                                         .count()) +
-                              "'";
+  const std::string now_sql = NowSql();
   ASSERT_TRUE(cluster
                   ->Exec("gap", "INSERT INTO submissions (created_at, agent, domain, item) VALUES (" + now_sql +
                                     ", 'ada', 'health', 'i1');"
@@ -505,10 +510,7 @@ TEST(PostgresConcurrentWriters, ARowCommittedAfterALaterOneIsNotLost) {
 // source without `incremental`, a report) takes every row, gaps or not.
 TEST(PostgresConcurrentWriters, OnlyAReaderWithACursorWaitsAtAGap) {
   ASSERT_TRUE(cluster->CreatePipeline("gaps").ok());
-  const std::string now_sql = "'" + FormatTimestamp(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                         std::chrono::system_clock::now().time_since_epoch())
-                                                         .count()) +
-                              "'";
+  const std::string now_sql = NowSql();
   std::string sql = "INSERT INTO submissions (id, created_at, agent, domain, item) VALUES (1, " + now_sql +
                     ", 'ada', 'health', 'i1');";
   for (int id : {1, 5, 9}) {

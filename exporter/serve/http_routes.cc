@@ -76,27 +76,37 @@ bool ParseQuery(std::string_view query, const std::set<std::string, std::less<>>
   return true;
 }
 
-std::optional<HttpResponse> CheckName(const std::string& what, const std::string& value) {
+// Why a name from the client cannot be one, if it cannot.
+std::optional<std::string> BadName(const std::string& what, const std::string& value) {
   if (value.size() > kMaxNameBytes) {
-    return ErrorResponse(400, what + " is longer than " + std::to_string(kMaxNameBytes) + " bytes");
+    return what + " is longer than " + std::to_string(kMaxNameBytes) + " bytes";
   }
   if (!IsValidUtf8(value) || value.find('\0') != std::string::npos) {
-    return ErrorResponse(400, what + " is not valid UTF-8 text");
+    return what + " is not valid UTF-8 text";
   }
   return std::nullopt;
 }
 
-HttpResponse Alerts(Exporter& exporter, std::string_view query) {
+// A JSON endpoint's answer before it is serialized, so that the answers of
+// several pipelines can be put together (AllPipelines).
+struct JsonReply {
+  int status;
+  nlohmann::json body;
+};
+
+JsonReply JsonError(int status, const std::string& message) { return {status, {{"error", message}}}; }
+
+JsonReply Alerts(Exporter& exporter, std::string_view query) {
   std::map<std::string, std::string> params;
   std::string error;
   if (!ParseQuery(query, {"severity", "category", "agent", "domain", "check"}, &params, &error)) {
-    return ErrorResponse(400, error);
+    return JsonError(400, error);
   }
   auto get = [&](const char* key) { return params.count(key) ? params[key] : std::string(); };
   const std::string severity = get("severity"), category = get("category"), check = get("check");
   const std::string agent = get("agent"), domain = get("domain");
   if (!severity.empty() && !ParseSeverity(severity)) {
-    return ErrorResponse(400, "unknown severity '" + ValidUtf8(severity.substr(0, 64)) +
+    return JsonError(400, "unknown severity '" + ValidUtf8(severity.substr(0, 64)) +
                                   "'; known: critical, warning, info");
   }
   if (!category.empty()) {
@@ -104,17 +114,17 @@ HttpResponse Alerts(Exporter& exporter, std::string_view query) {
     if (std::find(known.begin(), known.end(), category) == known.end()) {
       std::string names;
       for (const std::string& c : known) names += (names.empty() ? "" : ", ") + c;
-      return ErrorResponse(400, "unknown category '" + ValidUtf8(category.substr(0, 64)) +
+      return JsonError(400, "unknown category '" + ValidUtf8(category.substr(0, 64)) +
                                     "'; known: " + names);
     }
   }
   if (!check.empty() && !exporter.config()->FindCheck(check)) {
     std::string names;
     for (const auto& c : exporter.config()->checks) names += (names.empty() ? "" : ", ") + std::string(c->id());
-    return ErrorResponse(400, "unknown check '" + ValidUtf8(check.substr(0, 64)) + "'; known: " + names);
+    return JsonError(400, "unknown check '" + ValidUtf8(check.substr(0, 64)) + "'; known: " + names);
   }
-  if (auto bad = CheckName("agent", agent)) return *bad;
-  if (auto bad = CheckName("domain", domain)) return *bad;
+  if (auto bad = BadName("agent", agent)) return JsonError(400, *bad);
+  if (auto bad = BadName("domain", domain)) return JsonError(400, *bad);
 
   nlohmann::json alerts = nlohmann::json::array();
   auto latest = exporter.Latest();
@@ -138,7 +148,7 @@ HttpResponse Alerts(Exporter& exporter, std::string_view query) {
   // its alerts when a check failed).
   if (!latest) {
     body["error"] = "no check cycle has completed yet";
-    return Json(503, body);
+    return {503, std::move(body)};
   }
   const CycleResult& r = latest->result;
   nlohmann::json errors = nlohmann::json::object();
@@ -149,9 +159,9 @@ HttpResponse Alerts(Exporter& exporter, std::string_view query) {
     body["error"] = !r.database_error.empty() ? r.database_error : errors.begin()->get<std::string>();
     body["errors"] = std::move(errors);
     if (latest->check_body.contains("kept_from")) body["kept_from"] = latest->check_body["kept_from"];
-    return Json(503, body);
+    return {503, std::move(body)};
   }
-  return Json(200, body);
+  return {200, std::move(body)};
 }
 
 // The agent and period of a failure report (the JSON one or the page):
@@ -162,7 +172,7 @@ std::optional<HttpResponse> ReportRequest(std::string_view raw_agent, std::strin
     return ErrorResponse(400, "malformed percent-encoding in the agent name");
   }
   if (agent->empty()) return ErrorResponse(400, std::string("agent name missing: ") + route);
-  if (auto bad = CheckName("agent name", *agent)) return *bad;
+  if (auto bad = BadName("agent name", *agent)) return ErrorResponse(400, *bad);
   std::map<std::string, std::string> params;
   std::string error;
   if (!ParseQuery(query, {"hours"}, &params, &error)) return ErrorResponse(400, error);
@@ -188,19 +198,19 @@ HttpResponse Report(Exporter& exporter, std::string_view raw_agent, std::string_
   return Json(200, r.report);
 }
 
-HttpResponse RunCheckNow(Exporter& exporter, std::string_view query) {
+JsonReply RunCheckNow(Exporter& exporter, std::string_view query) {
   std::map<std::string, std::string> params;
   std::string error;
-  if (!ParseQuery(query, {}, &params, &error)) return ErrorResponse(400, error);
+  if (!ParseQuery(query, {}, &params, &error)) return JsonError(400, error);
   auto published = exporter.RunCycle();
   const CycleResult& r = published->result;
   if (r.any_check_failed() || !r.database_ok()) {
     nlohmann::json body = published->check_body;
     body["error"] = !r.database_error.empty() ? r.database_error
                                               : body["errors"].begin()->get<std::string>();
-    return Json(503, body);
+    return {503, std::move(body)};
   }
-  return Json(200, published->check_body);
+  return {200, published->check_body};
 }
 
 }  // namespace
@@ -269,8 +279,10 @@ HttpResponse Route(Exporter& exporter, std::string_view method, std::string_view
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;
   }
-  if (path == "/check") return RunCheckNow(exporter, query);
-  if (path == "/api/alerts") return Alerts(exporter, query);
+  if (path == "/check" || path == "/api/alerts") {
+    const JsonReply r = path == "/check" ? RunCheckNow(exporter, query) : Alerts(exporter, query);
+    return Json(r.status, r.body);
+  }
   if (path.substr(0, kReportPrefix.size()) == kReportPrefix) {
     return Report(exporter, path.substr(kReportPrefix.size()), query);
   }
@@ -365,22 +377,31 @@ HttpResponse AllPipelines(Pipelines& pipelines, std::string_view path, std::stri
   nlohmann::json by_pipeline = nlohmann::json::object();
   int status = 200;
   for (const Pipelines::Member& m : pipelines.members()) {
-    HttpResponse r = Route(*m.exporter, "GET", path, query);
-    if (r.status == 400) return r;  // a bad filter is bad for all
-    nlohmann::json body = nlohmann::json::parse(r.Body(), nullptr, false);
-    if (body.is_discarded()) return ErrorResponse(500, "internal error");
-    for (nlohmann::json& a : body["alerts"]) {
+    JsonReply r = path == "/check" ? RunCheckNow(*m.exporter, query) : Alerts(*m.exporter, query);
+    if (r.status == 400) return Json(r.status, r.body);  // a bad filter is bad for all
+    for (nlohmann::json& a : r.body["alerts"]) {
       a["pipeline"] = m.name;
       alerts.push_back(std::move(a));
     }
-    body.erase("alerts");
-    body["status"] = r.status;
-    by_pipeline[m.name] = std::move(body);
+    r.body.erase("alerts");
+    r.body["status"] = r.status;
+    by_pipeline[m.name] = std::move(r.body);
     if (r.status != 200) status = 503;
   }
   nlohmann::json body = {{"alerts", alerts}, {"total", alerts.size()}, {"pipelines", by_pipeline}};
   if (status != 200) body["error"] = "not every pipeline could be read: see pipelines";
   return Json(status, body);
+}
+
+// The page listing the pipelines (it takes no parameters).
+HttpResponse IndexPage(const Pipelines& pipelines, std::string_view query, const WebPaths& paths) {
+  std::map<std::string, std::string> params;
+  std::string error;
+  if (!ParseQuery(query, {}, &params, &error)) return ErrorResponse(400, error);
+  HttpResponse r;
+  r.body = PipelinesPage(pipelines, paths);
+  r.content_type = "text/html; charset=utf-8";
+  return r;
 }
 
 }  // namespace
@@ -416,14 +437,7 @@ HttpResponse Route(Pipelines& pipelines, std::string_view method, std::string_vi
   std::string name, rest_query, error;
   std::string_view rest_path = path;
   bool named = false;
-  if (path == "/pipelines" || path == "/pipelines/") {
-    std::map<std::string, std::string> params;
-    if (!ParseQuery(query, {}, &params, &error)) return ErrorResponse(400, error);
-    HttpResponse r;
-    r.body = PipelinesPage(pipelines, paths);
-    r.content_type = "text/html; charset=utf-8";
-    return r;
-  }
+  if (path == "/pipelines" || path == "/pipelines/") return IndexPage(pipelines, query, paths);
   if (path.substr(0, kPipelinesPrefix.size()) == kPipelinesPrefix) {
     std::string_view tail = path.substr(kPipelinesPrefix.size());
     const size_t slash = tail.find('/');
@@ -445,14 +459,7 @@ HttpResponse Route(Pipelines& pipelines, std::string_view method, std::string_vi
   }
   if (pipelines.size() == 1) return Route(*pipelines.members().front().exporter, method, path, query, reload, paths);
   // Several pipelines, none named.
-  if (rest_path == "/") {
-    std::map<std::string, std::string> params;
-    if (!ParseQuery(query, {}, &params, &error)) return ErrorResponse(400, error);
-    HttpResponse r;
-    r.body = PipelinesPage(pipelines, paths);
-    r.content_type = "text/html; charset=utf-8";
-    return r;
-  }
+  if (path == "/") return IndexPage(pipelines, query, paths);
   if (path == "/api/alerts" || path == "/check") return AllPipelines(pipelines, path, query);
   if (path.substr(0, kReportPrefix.size()) == kReportPrefix ||
       path.substr(0, kAgentPrefix.size()) == kAgentPrefix || path == "/agents") {

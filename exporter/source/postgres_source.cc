@@ -350,6 +350,18 @@ Status PostgresSource::Connect(PGconn** out) {
   return Status::Ok();
 }
 
+Status PostgresSource::CheckColumnTypes(const PGresult* r, const char* table, int time_column) const {
+  if (!IsInteger(PQftype(r, 0))) {
+    return Status::Error("database " + redacted_ + ": source '" + table + "': the id column is not an integer");
+  }
+  if (!IsTime(PQftype(r, time_column))) {
+    return Status::Error("database " + redacted_ + ": source '" + table + "': the column " +
+                         PQfname(r, time_column) + " is neither a timestamp nor text nor Unix seconds (type oid " +
+                         std::to_string(PQftype(r, time_column)) + ")");
+  }
+  return Status::Ok();
+}
+
 template <typename RowFn>
 Status PostgresSource::Run(const Query& query, const ReadRequest& request, ReadStats* stats,
                            RowFn row) {
@@ -411,17 +423,9 @@ Status PostgresSource::Run(const Query& query, const ReadRequest& request, ReadS
     }
     if (Status c = conn.Exec("COMMIT", {}, &end, PGRES_COMMAND_OK); !c.ok()) return c;
     const PGresult* r = result.get();
-    if (!IsInteger(PQftype(r, 0))) {
+    if (Status s = CheckColumnTypes(r, query.table, query.time_column); !s.ok()) {
       conn.Fail();
-      return Status::Error("database " + redacted_ + ": " + query.table +
-                           ": the id column is not an integer");
-    }
-    if (!IsTime(PQftype(r, query.time_column))) {
-      conn.Fail();
-      return Status::Error("database " + redacted_ + ": " + query.table + ": the column " +
-                           PQfname(r, query.time_column) +
-                           " is neither a timestamp nor text nor Unix seconds (type oid " +
-                           std::to_string(PQftype(r, query.time_column)) + ")");
+      return s;
     }
     const int rows = PQntuples(r);
     for (int i = 0; i < rows; ++i) {
@@ -664,15 +668,7 @@ Status PostgresSource::Validate() {
         !s.ok()) {
       return Status::Error(s.message() + " (source '" + source.table + "')");
     }
-    if (!IsInteger(PQftype(result.get(), 0))) {
-      return Status::Error("database " + redacted_ + ": source '" + source.table +
-                           "': the id column is not an integer");
-    }
-    if (!IsTime(PQftype(result.get(), source.time_column))) {
-      return Status::Error("database " + redacted_ + ": source '" + source.table + "': the column " +
-                           PQfname(result.get(), source.time_column) +
-                           " is neither a timestamp nor text nor Unix seconds");
-    }
+    if (Status s = CheckColumnTypes(result.get(), source.table, source.time_column); !s.ok()) return s;
   }
   return Status::Ok();
 }

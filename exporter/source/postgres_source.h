@@ -11,7 +11,8 @@
 #include "exporter/source/name_map.h"
 #include "exporter/source/source.h"
 
-typedef struct pg_conn PGconn;  // libpq-fe.h
+typedef struct pg_conn PGconn;      // libpq-fe.h
+typedef struct pg_result PGresult;  // libpq-fe.h
 
 namespace argus {
 
@@ -88,6 +89,9 @@ class PostgresSource : public PipelineSource {
   template <typename RowFn>
   Status Run(const Query& query, const ReadRequest& request, ReadStats* stats, RowFn row);
   Status Connect(PGconn** out);
+  // Whether a result's id (column 0) and time columns are of types Argus
+  // reads; the error names the source and the column.
+  Status CheckColumnTypes(const PGresult* r, const char* table, int time_column) const;
   Status Error(const std::string& what, PGconn* conn) const;
   void Map(NameKind kind, std::string* name) const {
     if (names_) names_->Apply(kind, name);
