@@ -6,6 +6,13 @@
 namespace argus {
 namespace {
 
+// ln Γ(x) without std::lgamma, which writes the sign to the global
+// `signgam`: checks of several pipelines run on threads of their own.
+double LogGamma(double x) {
+  int sign;
+  return lgamma_r(x, &sign);
+}
+
 // Enough for counts in the millions (the fractions need about the square
 // root of the larger parameter).
 constexpr int kMaxIterations = 5000;
@@ -46,7 +53,7 @@ double BetaFraction(double a, double b, double x) {
 double RegularizedBeta(double a, double b, double x) {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const double front = std::exp(std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) +
+  const double front = std::exp(LogGamma(a + b) - LogGamma(a) - LogGamma(b) +
                                 a * std::log(x) + b * std::log1p(-x));
   if (x < (a + 1) / (a + b + 2)) return front * BetaFraction(a, b, x) / a;
   return 1 - front * BetaFraction(b, a, 1 - x) / b;
@@ -56,7 +63,7 @@ double RegularizedBeta(double a, double b, double x) {
 // a + 1, a continued fraction above.
 double RegularizedGammaLower(double a, double x) {
   if (x <= 0) return 0;
-  const double log_front = a * std::log(x) - x - std::lgamma(a);
+  const double log_front = a * std::log(x) - x - LogGamma(a);
   if (x < a + 1) {
     double term = 1 / a, sum = term;
     for (int n = 1; n <= kMaxIterations * 20; ++n) {
